@@ -1,0 +1,53 @@
+import type { ArgsDef } from "citty";
+
+/**
+ * The one table of pstat's options. `--help`, the parser's validation, the man page and
+ * the shell completions are all generated from it, so they cannot drift apart.
+ * Keys are the long names; `alias` holds the one-letter short form.
+ */
+export const options = {
+  dirstrip: { type: "boolean", alias: "d", description: "strip the directory path from the process name" },
+  duration: {
+    type: "string",
+    alias: "D",
+    valueHint: "SECONDS",
+    description: "stop after SECONDS (decimals allowed; 0 runs until interrupted)",
+  },
+  event: {
+    type: "string",
+    alias: "e",
+    valueHint: "LIST",
+    description:
+      "comma-separated events to show: fork, exec, exit, core, comm, clone, ptrace, uid, sid, exitnonzero, all (default: all)",
+  },
+  all: { type: "boolean", alias: "E", description: "show all events (same as -e all)" },
+  shortname: { type: "boolean", alias: "s", description: "show the program name without its arguments" },
+  comm: { type: "boolean", alias: "c", description: "use the kernel's task name (comm) as the process name" },
+  statistics: { type: "boolean", alias: "S", description: "print per-process event statistics at the end" },
+  quiet: { type: "boolean", alias: "q", description: "print no events, only the statistics (implies -S)" },
+  glyphs: { type: "boolean", alias: "g", description: "mark each event kind with a glyph" },
+  extra: { type: "boolean", alias: "x", description: "add UID, EUID and TTY columns" },
+  everything: { type: "boolean", alias: "X", description: "same as -E -g -r -S -x" },
+  "line-buffered": { type: "boolean", alias: "l", description: "flush output after every line" },
+  pgrp: {
+    type: "string",
+    alias: "p",
+    valueHint: "PGRP",
+    description: "show only processes in process group PGRP",
+  },
+  realtime: { type: "boolean", alias: "r", description: "run with the highest SCHED_FIFO real-time priority" },
+  rcvbuf: {
+    type: "string",
+    valueHint: "BYTES",
+    description: "netlink receive buffer size, with optional K/M suffix (default: 8M)",
+  },
+  help: { type: "boolean", alias: "h", description: "show this help and exit" },
+  version: { type: "boolean", alias: "v", description: "print the version and exit" },
+} as const satisfies ArgsDef;
+
+export type OptionName = keyof typeof options;
+
+export const meta = {
+  name: "pstat",
+  description: "log process events (fork, exec, exit, core, comm, clone, ptrace, uid, sid) as they happen",
+};

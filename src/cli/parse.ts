@@ -1,0 +1,138 @@
+import { parseArgs } from "citty";
+import type { Config } from "../config";
+import { UsageError } from "../errors";
+import { TIME_FORMATS, type TimeFormat } from "../format/time";
+import { parseEvents, selectAll } from "../selection";
+import { options } from "./options";
+
+export type Cli = { action: "help" } | { action: "version" } | { action: "run"; config: Config };
+
+type Def = { type: "boolean" | "string"; alias?: string };
+const defs = options as Record<string, Def>;
+
+/** Every spelling citty accepts for a key: long name, short alias, camelCase form. */
+const known = new Map<string, string>();
+for (const [name, def] of Object.entries(defs)) {
+  known.set(name, name);
+  known.set(name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()), name);
+  if (def.alias) known.set(def.alias, name);
+}
+
+function spelled(key: string): string {
+  return key.length === 1 ? `-${key}` : `--${key}`;
+}
+
+/**
+ * Parses pstat's command line. citty (node:util underneath) does the tokenising, short
+ * flag groups (-dS) included; this adds the strictness a monitor run as root needs:
+ * unknown options, stray arguments, missing and malformed values are usage errors.
+ */
+export function parseCli(argv: string[]): Cli {
+  const dashdash = argv.indexOf("--");
+  const own = dashdash < 0 ? argv : argv.slice(0, dashdash);
+  preCheck(own);
+  const a = parseArgs(own, options) as unknown as Record<string, unknown> & { _: string[] };
+  for (const key of Object.keys(a)) {
+    if (key === "_") continue;
+    if (!known.has(key)) throw new UsageError(`unknown option ${spelled(key)}`);
+  }
+  if (a.help) return { action: "help" };
+  if (a.version) return { action: "version" };
+  if (a._.length > 0) throw new UsageError(`unexpected argument '${a._[0]}'`);
+  if (dashdash >= 0) throw new UsageError("a command after -- is not supported");
+
+  const str = (name: keyof typeof options): string | undefined => {
+    const v = a[name];
+    if (v === undefined) return undefined;
+    if (typeof v !== "string" || v === "") throw new UsageError(`option ${optName(name)} needs a value`);
+    return v;
+  };
+  const flag = (name: keyof typeof options): boolean => a[name] === true;
+
+  const everything = flag("everything");
+  const eventList = str("event");
+  const events = flag("all") || everything || eventList === undefined ? selectAll() : parseEvents(eventList);
+  const duration = str("duration");
+  const quiet = flag("quiet");
+  return {
+    action: "run",
+    config: {
+      events,
+      durationMs: duration === undefined ? 0 : parseDuration(duration),
+      name: { comm: flag("comm"), short: flag("shortname"), dirstrip: flag("dirstrip") },
+      statistics: flag("statistics") || quiet || everything,
+      quiet,
+      glyphs: flag("glyphs") || everything,
+      extra: flag("extra") || everything,
+      lineBuffered: flag("line-buffered"),
+      pgrp: parsePgrp(str("pgrp")),
+      realtime: flag("realtime") || everything,
+      rcvbuf: parseSize(str("rcvbuf") ?? "8M"),
+      time: "datetime" as TimeFormat,
+    },
+  };
+}
+
+function optName(name: string): string {
+  const alias = defs[name]?.alias;
+  return alias ? `-${alias}/--${name}` : `--${name}`;
+}
+
+/** Catches what the tokeniser lets through: a value given to a flag, a value-taking option last. */
+function preCheck(args: string[]): void {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const m = /^--([^=]+)=/.exec(arg);
+    if (m) {
+      const name = known.get(m[1]!);
+      if (name !== undefined && defs[name]!.type === "boolean") throw new UsageError(`option --${m[1]} takes no value`);
+      continue;
+    }
+    let name: string | undefined;
+    if (arg.startsWith("--")) name = known.get(arg.slice(2));
+    else if (/^-[a-zA-Z]+$/.test(arg)) name = groupValueTaker(arg);
+    if (name !== undefined && defs[name]!.type === "string") {
+      const next = args[i + 1];
+      if (next === undefined || (next.startsWith("-") && next.length > 1 && !/^-\d/.test(next))) {
+        throw new UsageError(`option ${optName(name)} needs a value`);
+      }
+      i++;
+    }
+  }
+}
+
+/**
+ * In a short group such as -dSD, the option that takes the next argument as its value:
+ * a value-taking letter that ends the group. One earlier in the group (-D5, -dD5)
+ * takes the rest of the group instead.
+ */
+function groupValueTaker(group: string): string | undefined {
+  for (let k = 1; k < group.length; k++) {
+    const name = known.get(group[k]!);
+    if (name !== undefined && defs[name]!.type === "string") return k === group.length - 1 ? name : undefined;
+  }
+  return undefined;
+}
+
+function parseDuration(s: string): number {
+  if (!/^\d+(\.\d+)?$/.test(s)) throw new UsageError(`invalid duration '${s}' for -D (expected seconds, e.g. 10 or 0.5)`);
+  const ms = Number(s) * 1000;
+  if (!Number.isFinite(ms) || ms > 2 ** 31 * 1000) throw new UsageError(`duration '${s}' is too large`);
+  return ms;
+}
+
+function parsePgrp(s: string | undefined): number | null {
+  if (s === undefined) return null;
+  if (!/^\d+$/.test(s) || Number(s) < 1 || Number(s) > 4194304) throw new UsageError(`invalid process group '${s}' for -p (expected a positive number)`);
+  return Number(s);
+}
+
+export function parseSize(s: string): number {
+  const m = /^(\d+)([kKmM]?)$/.exec(s);
+  if (!m) throw new UsageError(`invalid size '${s}' for --rcvbuf (expected bytes, e.g. 65536, 512K or 8M)`);
+  const n = Number(m[1]) * (m[2] === "" ? 1 : /k/i.test(m[2]!) ? 1024 : 1024 * 1024);
+  if (n < 256 || n > 1 << 30) throw new UsageError(`--rcvbuf must be between 256 bytes and 1G, not '${s}'`);
+  return n;
+}
+
+export { TIME_FORMATS };

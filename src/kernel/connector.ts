@@ -1,0 +1,168 @@
+import { ptr } from "bun:ffi";
+import { RuntimeError } from "../errors";
+import { EAGAIN, EINTR, ENOBUFS, errno, libc, strerror } from "./libc";
+import {
+  AF_NETLINK,
+  CN_IDX_PROC,
+  encodeMcastRequest,
+  encodeSockaddr,
+  NETLINK_CONNECTOR,
+  PROC_CN_MCAST_IGNORE,
+  PROC_CN_MCAST_LISTEN,
+  PROC_EVENT_OFFSET,
+  SOCK_CLOEXEC,
+  SOCK_DGRAM,
+  SOL_SOCKET,
+  SO_RCVBUF,
+  SO_RCVBUFFORCE,
+  What,
+} from "./netlink";
+
+
+const SLOTS = 256;
+const SLOT_SIZE = 1024;
+const MMSGHDR_SIZE = 64; // struct mmsghdr on LP64: msghdr (56) + msg_len + padding
+const MSG_DONTWAIT = 0x40;
+const POLLIN = 1;
+
+export type ReceiveResult = number | "overflow";
+
+/**
+ * The proc connector socket: subscription and batched, non-blocking receive.
+ * Datagram i of the last batch lies at bytes[i * SLOT_SIZE, + length(i)).
+ */
+export class ProcConnector {
+  readonly bytes = new Uint8Array(SLOTS * SLOT_SIZE);
+  private readonly mmsg = new Uint8Array(SLOTS * MMSGHDR_SIZE);
+  private readonly mmsgView = new DataView(this.mmsg.buffer);
+  private readonly iov = new BigUint64Array(SLOTS * 2);
+  private readonly pollfd = new Int32Array(2);
+  private seq = 0;
+  private subscribed = false;
+  private fd: number;
+
+  private constructor(fd: number) {
+    this.fd = fd;
+    const base = BigInt(ptr(this.bytes));
+    const iovBase = BigInt(ptr(this.iov));
+    for (let i = 0; i < SLOTS; i++) {
+      this.iov[i * 2] = base + BigInt(i * SLOT_SIZE);
+      this.iov[i * 2 + 1] = BigInt(SLOT_SIZE);
+      const m = i * MMSGHDR_SIZE;
+      // msg_iov at offset 16, msg_iovlen at 24 (msg_name/namelen/control stay zero).
+      this.mmsgView.setBigUint64(m + 16, iovBase + BigInt(i * 16), true);
+      this.mmsgView.setBigUint64(m + 24, 1n, true);
+    }
+    this.pollfd[0] = fd;
+    this.pollfd[1] = POLLIN;
+  }
+
+  static readonly slotSize = SLOT_SIZE;
+
+  /** Opens and binds the socket to the proc connector's multicast group. */
+  static open(rcvbufBytes: number): ProcConnector {
+    const fd = libc.socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_CONNECTOR);
+    if (fd < 0) throw new RuntimeError(`cannot open a netlink connector socket: ${strerror(errno())}`);
+    const conn = new ProcConnector(fd);
+    conn.setReceiveBuffer(rcvbufBytes);
+    const addr = encodeSockaddr(CN_IDX_PROC);
+    if (libc.bind(fd, addr, addr.byteLength) < 0) {
+      const e = errno();
+      libc.close(fd);
+      throw new RuntimeError(`cannot bind to the process events connector: ${strerror(e)}` + privilegeHint(e));
+    }
+    return conn;
+  }
+
+  /** SO_RCVBUFFORCE (root) lifts net.core.rmem_max; fall back to SO_RCVBUF when refused. */
+  private setReceiveBuffer(bytes: number): void {
+    const v = new Int32Array([bytes]);
+    if (libc.setsockopt(this.fd, SOL_SOCKET, SO_RCVBUFFORCE, v, 4) === 0) return;
+    libc.setsockopt(this.fd, SOL_SOCKET, SO_RCVBUF, v, 4);
+  }
+
+  private send(msg: Uint8Array): number {
+    const r = Number(libc.send(this.fd, msg, msg.byteLength, 0));
+    return r < 0 ? errno() : 0;
+  }
+
+  /**
+   * Subscribes and waits for the kernel's acknowledgement. Returns the ack's error code,
+   * or null when none came within `timeoutMs`. Events that arrive before the ack are
+   * dropped: they predate the moment pstat reports as its start.
+   */
+  listen(timeoutMs: number): number | null {
+    this.seq++;
+    const err = this.send(encodeMcastRequest(PROC_CN_MCAST_LISTEN, this.seq));
+    if (err !== 0) throw new RuntimeError(`cannot subscribe to process events: ${strerror(err)}` + privilegeHint(err));
+    this.subscribed = true;
+    const deadline = performance.now() + timeoutMs;
+    const view = new DataView(this.bytes.buffer);
+    for (;;) {
+      const left = deadline - performance.now();
+      if (left <= 0) return null;
+      if (!this.wait(Math.ceil(left))) continue;
+      const n = this.receive();
+      if (n === "overflow") continue;
+      for (let i = 0; i < n; i++) {
+        const off = i * SLOT_SIZE;
+        if (this.length(i) < PROC_EVENT_OFFSET + 20) continue;
+        if (view.getUint32(off + PROC_EVENT_OFFSET, true) !== What.NONE) continue;
+        return view.getUint32(off + PROC_EVENT_OFFSET + 16, true);
+      }
+    }
+  }
+
+  /**
+   * Asks a 6.6+ kernel to drop events outside `mask` before they reach the socket.
+   * The kernel filters the acknowledgement too, so there is no answer to wait for;
+   * older kernels ignore the request and pstat's own filter does the work.
+   */
+  setKernelFilter(mask: number): void {
+    this.seq++;
+    this.send(encodeMcastRequest(PROC_CN_MCAST_LISTEN, this.seq, mask));
+  }
+
+  /** Waits until a datagram is ready or `timeoutMs` passes; true when one is ready. */
+  wait(timeoutMs: number): boolean {
+    const r = libc.poll(this.pollfd, 1, timeoutMs);
+    return r > 0;
+  }
+
+  /**
+   * Takes every datagram already queued, up to one batch, without blocking. Returns how
+   * many, or "overflow" when the kernel dropped events because the receive buffer was full.
+   */
+  receive(): ReceiveResult {
+    for (;;) {
+      const n = libc.recvmmsg(this.fd, this.mmsg, SLOTS, MSG_DONTWAIT, null);
+      if (n >= 0) return n;
+      const e = errno();
+      if (e === EINTR) continue;
+      if (e === EAGAIN) return 0;
+      if (e === ENOBUFS) return "overflow";
+      throw new RuntimeError(`receiving process events failed: ${strerror(e)}`);
+    }
+  }
+
+  /** Byte length of datagram i of the last batch. */
+  length(i: number): number {
+    return this.mmsgView.getUint32(i * MMSGHDR_SIZE + 56, true);
+  }
+
+  /** Drops the subscription (so the kernel stops building events when no one listens) and closes. */
+  close(): void {
+    if (this.fd < 0) return;
+    if (this.subscribed) {
+      this.seq++;
+      this.send(encodeMcastRequest(PROC_CN_MCAST_IGNORE, this.seq));
+      this.subscribed = false;
+    }
+    libc.close(this.fd);
+    this.fd = -1;
+  }
+}
+
+function privilegeHint(err: number): string {
+  return err === 1 || err === 13 ? " (pstat needs root or CAP_NET_ADMIN)" : "";
+}

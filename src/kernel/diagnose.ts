@@ -1,0 +1,43 @@
+import { readFileSync, readlinkSync } from "node:fs";
+
+// Inode numbers of the initial namespaces (PROC_PID_INIT_INO, PROC_USER_INIT_INO): fixed by the kernel.
+const INIT_PID_NS = "pid:[4026531836]";
+const INIT_USER_NS = "user:[4026531837]";
+const CAP_NET_ADMIN = 12;
+
+/**
+ * Why a subscription got no acknowledgement. The kernel answers nothing, rather than
+ * an error, to a caller without CAP_NET_ADMIN or outside the initial namespaces, so
+ * the cause has to be worked out from /proc.
+ */
+export function whyNoEvents(): string {
+  const capEff = /^CapEff:\s*([0-9a-f]+)/m.exec(safeRead("/proc/self/status"))?.[1];
+  if (capEff !== undefined && (BigInt("0x" + capEff) & (1n << BigInt(CAP_NET_ADMIN))) === 0n) {
+    return "no process events arrive: pstat needs root or CAP_NET_ADMIN";
+  }
+  const pidNs = safeLink("/proc/self/ns/pid");
+  if (pidNs !== null && pidNs !== INIT_PID_NS) {
+    return "no process events arrive: pstat is in a PID namespace other than the host's (a container?), and the kernel sends process events only to the initial PID namespace";
+  }
+  const userNs = safeLink("/proc/self/ns/user");
+  if (userNs !== null && userNs !== INIT_USER_NS) {
+    return "no process events arrive: pstat is in a user namespace, where CAP_NET_ADMIN does not count for the kernel's process events";
+  }
+  return "no process events arrive: the kernel did not acknowledge the subscription (built without CONFIG_PROC_EVENTS?)";
+}
+
+function safeRead(path: string): string {
+  try {
+    return readFileSync(path, "latin1");
+  } catch {
+    return "";
+  }
+}
+
+function safeLink(path: string): string | null {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,73 @@
+import { dlopen, FFIType, read } from "bun:ffi";
+import { libcName } from "./libc-name";
+
+const { i32, u32, i64, u64, ptr } = FFIType;
+
+/**
+ * The libc calls pstat needs, bound once. Every call here is a plain syscall wrapper;
+ * failures come back as -1 with the reason in errno(), read straight after the call on
+ * the same thread.
+ */
+const lib = dlopen(libcName(), {
+  socket: { args: [i32, i32, i32], returns: i32 },
+  bind: { args: [i32, ptr, u32], returns: i32 },
+  setsockopt: { args: [i32, i32, i32, ptr, u32], returns: i32 },
+  send: { args: [i32, ptr, u64, i32], returns: i64 },
+  recvmmsg: { args: [i32, ptr, u32, i32, ptr], returns: i32 },
+  poll: { args: [ptr, u64, i32], returns: i32 },
+  close: { args: [i32], returns: i32 },
+  open: { args: [ptr, i32], returns: i32 },
+  read: { args: [i32, ptr, u64], returns: i64 },
+  write: { args: [i32, ptr, u64], returns: i64 },
+  isatty: { args: [i32], returns: i32 },
+  ioctl: { args: [i32, u64, ptr], returns: i32 },
+  clock_gettime: { args: [i32, ptr], returns: i32 },
+  sched_get_priority_max: { args: [i32], returns: i32 },
+  sched_setscheduler: { args: [i32, i32, ptr], returns: i32 },
+  sysconf: { args: [i32], returns: i64 },
+  __errno_location: { args: [], returns: ptr },
+});
+
+export const libc = lib.symbols;
+
+export function errno(): number {
+  return read.i32(libc.__errno_location()!, 0);
+}
+
+export const EINTR = 4;
+export const EAGAIN = 11;
+export const EPERM = 1;
+export const EACCES = 13;
+export const ENOBUFS = 105;
+export const EPIPE = 32;
+export const ENOSPC = 28;
+
+const ERRNO_NAMES: Record<number, string> = {
+  1: "operation not permitted",
+  2: "no such file or directory",
+  5: "input/output error",
+  9: "bad file descriptor",
+  13: "permission denied",
+  22: "invalid argument",
+  28: "no space left on device",
+  32: "broken pipe",
+  93: "protocol not supported",
+  97: "address family not supported",
+  105: "no buffer space available",
+  122: "disk quota exceeded",
+};
+
+export function strerror(code: number): string {
+  return ERRNO_NAMES[code] ?? `errno ${code}`;
+}
+
+const timespec = new BigInt64Array(2);
+export const CLOCK_MONOTONIC = 1;
+export const CLOCK_REALTIME = 0;
+export const CLOCK_BOOTTIME = 7;
+
+/** Nanoseconds on the given clock, as a double (exact to well under a microsecond). */
+export function clockNs(clock: number): number {
+  libc.clock_gettime(clock, timespec);
+  return Number(timespec[0]) * 1e9 + Number(timespec[1]);
+}

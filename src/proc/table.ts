@@ -1,0 +1,280 @@
+import { readdirSync } from "node:fs";
+import type { Clock } from "../clock";
+import type { CommEvent, ExecEvent, ForkEvent } from "../events/types";
+import { escapeBytes } from "../text/escape";
+import { data, PF_KTHREAD, readProcFile, readStat, readUids } from "./procfs";
+
+/** How a process is named in the output (forkstat's -c, -s and -d). */
+export interface NameMode {
+  comm: boolean;
+  short: boolean;
+  dirstrip: boolean;
+}
+
+/** What pstat knows about one task. Names are already escaped for display. */
+export interface ProcInfo {
+  /** The name as shown in the Process column. */
+  name: string;
+  /** Full command line, or null when it could not be read (kernel thread, exited). */
+  cmdline: string | null;
+  comm: string;
+  /** Start, in CLOCK_MONOTONIC nanoseconds; NaN when unknown. */
+  start: number;
+  uid: number;
+  euid: number;
+  tty: number;
+  pgrp: number;
+  kthread: boolean;
+  /** False for the placeholder of a task that was gone before anything could be read. */
+  known: boolean;
+}
+
+export const UNKNOWN_NAME = "<unknown>";
+
+export const UNKNOWN: Readonly<ProcInfo> = Object.freeze({
+  name: UNKNOWN_NAME,
+  cmdline: null,
+  comm: UNKNOWN_NAME,
+  start: NaN,
+  uid: -1,
+  euid: -1,
+  tty: -1,
+  pgrp: -1,
+  kthread: false,
+  known: false,
+});
+
+/** Bytes of a command line that are kept; longer ones are cut and marked. */
+export const CMDLINE_LIMIT = 4096;
+const CUT_MARK = "…";
+
+export interface TableOptions {
+  mode: NameMode;
+  /** Read uid/euid (for -x and user filters). */
+  wantUids: boolean;
+  /**
+   * Keep a per-PID cache. Only sound when fork and exit events are received: without
+   * them entries could never be created for children or dropped at exit.
+   */
+  tracking: boolean;
+  clock: Clock;
+}
+
+interface PendingExec {
+  info: ProcInfo | null;
+  startTicks: number;
+  /** Execs of this PID in the current batch that have not been handled yet. */
+  count: number;
+}
+
+/**
+ * The process-information cache: PID -> what the process is. Fork children inherit
+ * their parent's entry without touching /proc; exec re-reads /proc; exit drops the entry,
+ * so a reused PID never inherits an old name.
+ */
+export class ProcessTable {
+  private readonly procs = new Map<number, ProcInfo>();
+  private readonly pending = new Map<number, PendingExec>();
+  readonly stats = { procReads: 0, execRaces: 0 };
+
+  constructor(private readonly opts: TableOptions) {}
+
+  get size(): number {
+    return this.procs.size;
+  }
+
+  /** Loads every process and thread that exists now, so their later events have names and durations. */
+  preload(): void {
+    if (!this.opts.tracking) return;
+    let pids: string[];
+    try {
+      pids = readdirSync("/proc");
+    } catch {
+      return;
+    }
+    for (const p of pids) {
+      const pid = Number(p);
+      if (!Number.isInteger(pid) || pid <= 0) continue;
+      const info = this.read(pid);
+      if (info === null) continue;
+      this.procs.set(pid, info);
+      let tids: string[];
+      try {
+        tids = readdirSync(`/proc/${pid}/task`);
+      } catch {
+        continue;
+      }
+      for (const t of tids) {
+        const tid = Number(t);
+        if (tid === pid || !Number.isInteger(tid)) continue;
+        const st = readStat(tid);
+        const start = st ? this.opts.clock.monoFromTicks(st.startTicks) : NaN;
+        this.procs.set(tid, { ...info, start });
+      }
+    }
+  }
+
+  /** What is known about `pid`: the cache, else /proc, else UNKNOWN. */
+  get(pid: number): ProcInfo {
+    const hit = this.procs.get(pid);
+    if (hit !== undefined) return hit;
+    const info = this.read(pid);
+    if (info === null) return UNKNOWN;
+    if (this.opts.tracking) this.procs.set(pid, info);
+    return info;
+  }
+
+  /**
+   * The process a new task comes from. The kernel reports a task's real parent, which
+   * for a thread is the parent of its whole thread group, so a thread's origin is its
+   * own thread group instead.
+   */
+  origin(e: ForkEvent): number {
+    return e.kind === "clone" ? e.tgid : e.parentTgid;
+  }
+
+  /** A new task runs its parent's program: copy the parent's entry, no /proc read. */
+  fork(e: ForkEvent): ProcInfo {
+    const parent = this.get(this.origin(e));
+    const child: ProcInfo = parent.known ? { ...parent, start: e.ts } : this.read(e.pid) ?? { ...UNKNOWN, start: e.ts };
+    if (this.opts.tracking) this.procs.set(e.pid, child);
+    return child;
+  }
+
+  /**
+   * Reads an exec'd process's command line as early as possible (before the batch is
+   * formatted), since short-lived programs vanish within a millisecond.
+   */
+  prefetchExec(pid: number): void {
+    const p = this.pending.get(pid);
+    if (p !== undefined) {
+      // A second exec of the same PID in one batch: anything read now describes the last one.
+      p.count++;
+      p.info = this.read(pid);
+      p.startTicks = this.lastStartTicks;
+      return;
+    }
+    const info = this.read(pid);
+    this.pending.set(pid, { info, startTicks: this.lastStartTicks, count: 1 });
+  }
+
+  exec(e: ExecEvent): ProcInfo {
+    const pid = e.pid;
+    const before = this.procs.get(pid);
+    let info: ProcInfo | null;
+    const p = this.pending.get(pid);
+    if (p !== undefined) {
+      if (p.count > 1) {
+        // What /proc shows now is a later exec's program; this one's is gone.
+        p.count--;
+        info = null;
+        this.stats.execRaces++;
+      } else {
+        this.pending.delete(pid);
+        info = p.info;
+        if (info !== null && before !== undefined && !this.sameStart(before.start, p.startTicks)) {
+          // The PID was reused before /proc was read: the name would be another process's.
+          info = null;
+          this.stats.execRaces++;
+        }
+      }
+    } else info = this.read(pid);
+    if (info === null) {
+      // Keep identity (start, ids) but not the pre-exec name, which would be wrong now.
+      info = before ? { ...before, name: UNKNOWN_NAME, cmdline: null, comm: UNKNOWN_NAME, known: false } : { ...UNKNOWN };
+    } else if (before !== undefined && !Number.isNaN(before.start)) {
+      info.start = before.start;
+    }
+    if (this.opts.tracking) this.procs.set(pid, info);
+    return info;
+  }
+
+  /** Applies a rename; returns the previous comm. */
+  comm(e: CommEvent, info: ProcInfo): string {
+    const old = info.comm;
+    if (info === UNKNOWN || !this.procs.has(e.pid)) return old;
+    const now = escapeBytes(e.comm, e.commStart, e.commEnd);
+    info.comm = now;
+    if (this.opts.mode.comm || info.kthread) info.name = info.kthread ? `[${now}]` : now;
+    return old;
+  }
+
+  setUids(pid: number, ruid: number, euid: number): void {
+    const info = this.procs.get(pid);
+    if (info !== undefined) (info.uid = ruid), (info.euid = euid);
+  }
+
+  setSession(pid: number): void {
+    const info = this.procs.get(pid);
+    if (info !== undefined) info.pgrp = pid;
+  }
+
+  remove(pid: number): void {
+    this.procs.delete(pid);
+  }
+
+  /** Start ticks of the last successful read(), for identity checks. */
+  private lastStartTicks = 0;
+
+  private sameStart(startMono: number, ticks: number): boolean {
+    if (Number.isNaN(startMono)) return true;
+    return Math.abs(this.opts.clock.ticksFromMono(startMono) - ticks) <= 2;
+  }
+
+  /**
+   * Reads a task from /proc: command line first (it vanishes first), then stat, which
+   * also proves the command line belonged to the same task as long as the start time
+   * matches what the caller expects.
+   */
+  private read(pid: number): ProcInfo | null {
+    this.stats.procReads++;
+    let len = readProcFile(pid, "cmdline", CMDLINE_LIMIT + 1);
+    if (len < 0) return null;
+    const cut = len > CMDLINE_LIMIT;
+    if (cut) {
+      len = CMDLINE_LIMIT;
+      while (len > 0 && (data[len]! & 0xc0) === 0x80) len--; // do not split a UTF-8 character
+    } else while (len > 0 && data[len - 1] === 0) len--;
+    let cmdline: string | null = null;
+    let name: string | null = null;
+    if (len > 0) {
+      cmdline = escapeBytes(data, 0, len, true) + (cut ? CUT_MARK : "");
+      name = this.nameFrom(len, cmdline, cut);
+    }
+    const st = readStat(pid);
+    if (st === null) return null;
+    this.lastStartTicks = st.startTicks;
+    const comm = escapeBytes(data, st.commStart, st.commEnd);
+    const kthread = (st.flags & PF_KTHREAD) !== 0;
+    const info: ProcInfo = {
+      name: kthread ? `[${comm}]` : this.opts.mode.comm ? comm : (name ?? comm),
+      cmdline,
+      comm,
+      start: this.opts.clock.monoFromTicks(st.startTicks),
+      uid: -1,
+      euid: -1,
+      tty: st.ttyNr,
+      pgrp: st.pgrp,
+      kthread,
+      known: true,
+    };
+    if (this.opts.wantUids) {
+      const ids = readUids(pid);
+      if (ids !== null) (info.uid = ids[0]), (info.euid = ids[1]);
+    }
+    return info;
+  }
+
+  /** The display name for -s/-d from the command line still in `data`. */
+  private nameFrom(len: number, full: string, cut: boolean): string {
+    const { short, dirstrip } = this.opts.mode;
+    if (!short && !dirstrip) return full;
+    let argv0End = 0;
+    while (argv0End < len && data[argv0End] !== 0) argv0End++;
+    let argv0Start = 0;
+    if (dirstrip) for (let i = 0; i < argv0End; i++) if (data[i] === 0x2f) argv0Start = i + 1;
+    if (argv0Start === argv0End) argv0Start = 0; // "foo/" or "/": keep what there is
+    const end = short ? argv0End : len;
+    return escapeBytes(data, argv0Start, end, true) + (cut && end === len ? CUT_MARK : "");
+  }
+}
