@@ -19,10 +19,9 @@ import { OutputClosed, Writer } from "./output/writer";
 const ACK_TIMEOUT_MS = 1000;
 const FLUSH_INTERVAL_MS = 100;
 const IDLE_WAKE_MS = 100;
-/** Batches taken before yielding to the event loop (signals, timers). */
-const BATCHES_PER_TURN = 8;
+/** Datagrams handled before yielding to the event loop (signals, timers). */
+const DATAGRAMS_PER_TURN = 4096;
 const MAX_CPUS = 8192;
-const SLOTS_FULL = 256;
 
 const yieldTurn = () => new Promise<void>((r) => setImmediate(r));
 
@@ -44,6 +43,9 @@ export class Monitor {
   private exactLoss = true;
   private readonly lastSeq = new Float64Array(MAX_CPUS).fill(-1);
   private batchLost = 0;
+  private overflowsSeen = 0;
+  /** Whether execs need their command line read ahead (someone will show or cache it). */
+  private readonly prefetch: boolean;
   private readonly terminal: boolean;
   private linesSinceHeader = 0;
   private screenRows = 0;
@@ -56,6 +58,7 @@ export class Monitor {
     this.writer = new Writer(outFd);
     this.tracking = needsTracking(cfg.events);
     this.mask = kernelMask(cfg.events, this.tracking);
+    this.prefetch = cfg.events.exec || this.tracking;
     this.table = new ProcessTable({
       mode: cfg.name,
       wantUids: cfg.extra,
@@ -112,37 +115,55 @@ export class Monitor {
     const conn = this.conn!;
     const deadline = this.cfg.durationMs > 0 ? performance.now() + this.cfg.durationMs : Infinity;
     while (!this.stopRequested) {
-      let now = performance.now();
+      const now = performance.now();
       if (now >= deadline) break;
-      let timeout = Math.min(IDLE_WAKE_MS, deadline - now);
-      const since = this.writer.pendingSince;
-      if (since >= 0) timeout = Math.min(timeout, since + FLUSH_INTERVAL_MS - now);
-      if (conn.wait(Math.max(0, Math.ceil(timeout)))) {
-        for (let k = 0; k < BATCHES_PER_TURN && !this.stopRequested; k++) {
-          const n = conn.receive();
-          if (n === "overflow") {
-            this.overflow();
-            continue;
-          }
-          if (n === 0) break;
-          this.batch(n);
-          if (n < SLOTS_FULL) break;
-        }
+      if (conn.tail === conn.head) {
+        let timeout = Math.min(IDLE_WAKE_MS, deadline - now);
+        const since = this.writer.pendingSince;
+        if (since >= 0) timeout = Math.min(timeout, since + FLUSH_INTERVAL_MS - now);
+        conn.wait(Math.max(0, Math.ceil(timeout)));
       }
+      this.drain(DATAGRAMS_PER_TURN);
       if (this.writer.pendingSince >= 0 && performance.now() - this.writer.pendingSince >= FLUSH_INTERVAL_MS) {
         this.writer.flush();
       }
       await yieldTurn();
     }
-    // Whatever is already queued in the socket happened before the stop: report it too.
-    for (;;) {
-      const n = conn.receive();
-      if (n === "overflow") {
-        this.overflow();
-        continue;
-      }
-      if (n === 0) break;
-      this.batch(n);
+    // Whatever is already queued happened before the stop: report it too.
+    this.drain(Infinity);
+  }
+
+  /** Takes what the socket holds into the ring, reading /proc for each exec at once. */
+  private pump(): void {
+    const conn = this.conn!;
+    const from = conn.head;
+    if (conn.receive() > 0 && this.prefetch) {
+      const dec = this.decoder!;
+      for (let n = from; n < conn.head; n++) dec.scanExecs(conn.offset(n), conn.length(n), this.onExec);
+    }
+    if (conn.overflows !== this.overflowsSeen) {
+      this.overflowsSeen = conn.overflows;
+      this.overflow();
+    }
+  }
+
+  /**
+   * Decodes and reports up to `limit` datagrams, going back to the socket every few so
+   * that receiving (and the /proc reads for execs) keeps ahead of formatting.
+   */
+  private drain(limit: number): void {
+    const conn = this.conn!;
+    const dec = this.decoder!;
+    this.pump();
+    for (let done = 0; conn.tail < conn.head && done < limit; done++) {
+      const n = conn.tail++;
+      dec.decodeDatagram(conn.offset(n), conn.length(n), this.sink);
+      if ((n & 15) === 15) this.pump();
+      if (conn.tail === conn.head) this.pump();
+    }
+    if (this.batchLost > 0) {
+      this.lost(this.batchLost, true);
+      this.batchLost = 0;
     }
   }
 
@@ -154,20 +175,8 @@ export class Monitor {
     this.writer.flush();
   }
 
-  private readonly onExec = (pid: number) => this.table.prefetchExec(pid);
+  private readonly onExec = (pid: number, ts: number) => this.table.prefetchExec(pid, ts);
   private readonly sink = (e: ProcEvent) => this.handle(e);
-
-  private batch(n: number): void {
-    const conn = this.conn!;
-    const dec = this.decoder!;
-    const size = ProcConnector.slotSize;
-    if (this.cfg.events.exec || this.tracking) for (let i = 0; i < n; i++) dec.scanExecs(i * size, conn.length(i), this.onExec);
-    for (let i = 0; i < n; i++) dec.decodeDatagram(i * size, conn.length(i), this.sink);
-    if (this.batchLost > 0) {
-      this.lost(this.batchLost, true);
-      this.batchLost = 0;
-    }
-  }
 
   private overflow(): void {
     // With exact accounting the sequence gaps will tell how many; otherwise say so now.
@@ -297,6 +306,7 @@ export class Monitor {
 
   private header(): void {
     this.writer.write(this.fmt.header());
+    if (this.cfg.lineBuffered) this.writer.flush();
     this.linesSinceHeader = 0;
     if (this.terminal) this.screenRows = terminalRows(this.outFd);
   }

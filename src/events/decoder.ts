@@ -76,19 +76,20 @@ export class Decoder {
   }
 
   /**
-   * Calls `onExec` with the PID of every exec event in the datagram: a cheap first pass
-   * so command lines are read before the batch is formatted.
+   * Calls `onExec` for every exec event in the datagram: a cheap first pass so command
+   * lines are read the moment an exec arrives, before anything is formatted.
    */
-  scanExecs(start: number, len: number, onExec: (pid: number) => void): void {
+  scanExecs(start: number, len: number, onExec: (pid: number, ts: number) => void): void {
     const v = this.view;
     let off = start;
     const end = Math.min(start + len, this.bytes.byteLength);
     while (off + NLMSG_HDRLEN <= end) {
       const msgLen = v.getUint32(off, true);
       if (msgLen < NLMSG_HDRLEN || off + msgLen > end) return;
-      if (msgLen >= PROC_EVENT_OFFSET + HEADER + 8 && v.getUint32(off + PROC_EVENT_OFFSET, true) === What.EXEC) {
-        const pid = v.getInt32(off + PROC_EVENT_OFFSET + HEADER, true);
-        if (pid > 0) onExec(pid);
+      if (msgLen >= PROC_EVENT_OFFSET + HEADER && v.getUint32(off + PROC_EVENT_OFFSET, true) === What.EXEC && v.getUint16(off + 4, true) === NLMSG_DONE) {
+        // The same checks as the real decode, so every exec seen here is decoded later.
+        const e = this.decodeMessage(off, msgLen);
+        if (e !== null) onExec(e.pid, e.ts);
       }
       off += (msgLen + 3) & ~3;
     }

@@ -96,8 +96,8 @@ export class TextFormatter {
       const tty = p && p.tty >= 0 ? ttyName(p.tty) : "?";
       s += " " + uid.padStart(USER_WIDTH) + " " + euid.padStart(USER_WIDTH) + " " + tty.padEnd(TTY_WIDTH);
     }
-    if (o.glyphs) info = (glyph ?? GLYPHS[label] ?? " ") + info;
-    s += " " + (infoRight ? info.padStart(this.infoWidth) : info.padEnd(this.infoWidth));
+    const g = o.glyphs ? (glyph ?? GLYPHS[label] ?? " ") : "";
+    s += " " + g + (infoRight ? info.padStart(INFO_WIDTH) : info.padEnd(INFO_WIDTH));
     s += " " + duration.padStart(DURATION_WIDTH) + " " + process + "\n";
     return s;
   }

@@ -19,27 +19,36 @@ import {
 } from "./netlink";
 
 
-const SLOTS = 256;
-const SLOT_SIZE = 1024;
+/** Slots in the receive ring: enough to take a whole burst without going back to the kernel. */
+const SLOTS = 4096;
+/** One proc event is 76 bytes; a slot holds several in case a kernel packs them together. */
+const SLOT_SIZE = 512;
 const MMSGHDR_SIZE = 64; // struct mmsghdr on LP64: msghdr (56) + msg_len + padding
 const MSG_DONTWAIT = 0x40;
 const POLLIN = 1;
 
-export type ReceiveResult = number | "overflow";
-
 /**
- * The proc connector socket: subscription and batched, non-blocking receive.
- * Datagram i of the last batch lies at bytes[i * SLOT_SIZE, + length(i)).
+ * The proc connector socket: subscription and batched, non-blocking receive into a ring
+ * of datagram slots. `head` and `tail` count datagrams received and consumed; datagram
+ * number n lies at bytes[offset(n), + length(n)). Receiving can run ahead of decoding,
+ * so short-lived processes are looked up while they still exist.
  */
 export class ProcConnector {
   readonly bytes = new Uint8Array(SLOTS * SLOT_SIZE);
   private readonly mmsg = new Uint8Array(SLOTS * MMSGHDR_SIZE);
   private readonly mmsgView = new DataView(this.mmsg.buffer);
+  private readonly mmsgAddr: number;
   private readonly iov = new BigUint64Array(SLOTS * 2);
   private readonly pollfd = new Int32Array(2);
   private seq = 0;
   private subscribed = false;
   private fd: number;
+  /** Datagrams received so far. */
+  head = 0;
+  /** Times the kernel reported dropped events (ENOBUFS). */
+  overflows = 0;
+  /** Datagrams consumed so far; head - tail are waiting in the ring. */
+  tail = 0;
 
   private constructor(fd: number) {
     this.fd = fd;
@@ -53,11 +62,12 @@ export class ProcConnector {
       this.mmsgView.setBigUint64(m + 16, iovBase + BigInt(i * 16), true);
       this.mmsgView.setBigUint64(m + 24, 1n, true);
     }
+    this.mmsgAddr = ptr(this.mmsg);
     this.pollfd[0] = fd;
     this.pollfd[1] = POLLIN;
   }
 
-  static readonly slotSize = SLOT_SIZE;
+  static readonly slots = SLOTS;
 
   /** Opens and binds the socket to the proc connector's multicast group. */
   static open(rcvbufBytes: number): ProcConnector {
@@ -102,12 +112,12 @@ export class ProcConnector {
       const left = deadline - performance.now();
       if (left <= 0) return null;
       if (!this.wait(Math.ceil(left))) continue;
-      const n = this.receive();
-      if (n === "overflow") continue;
-      for (let i = 0; i < n; i++) {
-        const off = i * SLOT_SIZE;
-        if (this.length(i) < PROC_EVENT_OFFSET + 20) continue;
+      this.receive();
+      for (; this.tail < this.head; this.tail++) {
+        const off = this.offset(this.tail);
+        if (this.length(this.tail) < PROC_EVENT_OFFSET + 20) continue;
         if (view.getUint32(off + PROC_EVENT_OFFSET, true) !== What.NONE) continue;
+        this.tail = this.head; // everything before the ack predates the subscription
         return view.getUint32(off + PROC_EVENT_OFFSET + 16, true);
       }
     }
@@ -130,24 +140,44 @@ export class ProcConnector {
   }
 
   /**
-   * Takes every datagram already queued, up to one batch, without blocking. Returns how
-   * many, or "overflow" when the kernel dropped events because the receive buffer was full.
+   * Moves every datagram already queued in the socket into free ring slots, without
+   * blocking; returns how many. When the kernel had to drop events because the socket's
+   * buffer was full (it says so once, with ENOBUFS), `overflows` goes up.
    */
-  receive(): ReceiveResult {
+  receive(): number {
+    let got = 0;
     for (;;) {
-      const n = libc.recvmmsg(this.fd, this.mmsg, SLOTS, MSG_DONTWAIT, null);
-      if (n >= 0) return n;
+      const free = SLOTS - (this.head - this.tail);
+      if (free === 0) return got;
+      const slot = this.head % SLOTS;
+      const vlen = Math.min(free, SLOTS - slot); // recvmmsg fills contiguous slots: stop at the ring's end
+      const n = libc.recvmmsg(this.fd, this.mmsgAddr + slot * MMSGHDR_SIZE, vlen, MSG_DONTWAIT, null);
+      if (n > 0) {
+        this.head += n;
+        got += n;
+        if (n < vlen) return got;
+        continue;
+      }
+      if (n === 0) return got;
       const e = errno();
       if (e === EINTR) continue;
-      if (e === EAGAIN) return 0;
-      if (e === ENOBUFS) return "overflow";
+      if (e === EAGAIN) return got;
+      if (e === ENOBUFS) {
+        this.overflows++;
+        continue;
+      }
       throw new RuntimeError(`receiving process events failed: ${strerror(e)}`);
     }
   }
 
-  /** Byte length of datagram i of the last batch. */
-  length(i: number): number {
-    return this.mmsgView.getUint32(i * MMSGHDR_SIZE + 56, true);
+  /** Where datagram number n starts in `bytes`. */
+  offset(n: number): number {
+    return (n % SLOTS) * SLOT_SIZE;
+  }
+
+  /** Byte length of datagram number n. */
+  length(n: number): number {
+    return this.mmsgView.getUint32((n % SLOTS) * MMSGHDR_SIZE + 56, true);
   }
 
   /** Drops the subscription (so the kernel stops building events when no one listens) and closes. */

@@ -63,8 +63,8 @@ export interface TableOptions {
 interface PendingExec {
   info: ProcInfo | null;
   startTicks: number;
-  /** Execs of this PID in the current batch that have not been handled yet. */
-  count: number;
+  /** When /proc was read (CLOCK_MONOTONIC ns), to tell whether a later exec came first. */
+  readAt: number;
 }
 
 /**
@@ -74,7 +74,8 @@ interface PendingExec {
  */
 export class ProcessTable {
   private readonly procs = new Map<number, ProcInfo>();
-  private readonly pending = new Map<number, PendingExec>();
+  /** Command lines read ahead for execs not yet decoded, oldest first per PID. */
+  private readonly pending = new Map<number, PendingExec[]>();
   readonly stats = { procReads: 0, execRaces: 0 };
 
   constructor(private readonly opts: TableOptions) {}
@@ -142,42 +143,34 @@ export class ProcessTable {
   }
 
   /**
-   * Reads an exec'd process's command line as early as possible (before the batch is
-   * formatted), since short-lived programs vanish within a millisecond.
+   * Reads an exec'd process's command line the moment its event arrives, before the
+   * events queued ahead of it are formatted: short-lived programs vanish within a
+   * millisecond. `ts` is the exec's kernel timestamp.
    */
-  prefetchExec(pid: number): void {
-    const p = this.pending.get(pid);
-    if (p !== undefined) {
-      // A second exec of the same PID in one batch: anything read now describes the last one.
-      p.count++;
-      p.info = this.read(pid);
-      p.startTicks = this.lastStartTicks;
-      return;
-    }
+  prefetchExec(pid: number, ts: number): void {
+    let queue = this.pending.get(pid);
+    if (queue === undefined) this.pending.set(pid, (queue = []));
+    // A read made after this exec shows this exec's program (or a later one), not the
+    // program of the earlier exec it was made for.
+    for (const p of queue) if (p.readAt > ts) p.info = null;
     const info = this.read(pid);
-    this.pending.set(pid, { info, startTicks: this.lastStartTicks, count: 1 });
+    queue.push({ info, startTicks: this.lastStartTicks, readAt: this.opts.clock.nowMono() });
   }
 
   exec(e: ExecEvent): ProcInfo {
     const pid = e.pid;
     const before = this.procs.get(pid);
     let info: ProcInfo | null;
-    const p = this.pending.get(pid);
+    const queue = this.pending.get(pid);
+    const p = queue?.shift();
+    if (queue !== undefined && queue.length === 0) this.pending.delete(pid);
     if (p !== undefined) {
-      if (p.count > 1) {
-        // What /proc shows now is a later exec's program; this one's is gone.
-        p.count--;
+      info = p.info;
+      if (info !== null && before !== undefined && !this.sameStart(before.start, p.startTicks)) {
+        // The PID was reused before /proc was read: the name would be another process's.
         info = null;
-        this.stats.execRaces++;
-      } else {
-        this.pending.delete(pid);
-        info = p.info;
-        if (info !== null && before !== undefined && !this.sameStart(before.start, p.startTicks)) {
-          // The PID was reused before /proc was read: the name would be another process's.
-          info = null;
-          this.stats.execRaces++;
-        }
       }
+      if (info === null) this.stats.execRaces++;
     } else info = this.read(pid);
     if (info === null) {
       // Keep identity (start, ids) but not the pre-exec name, which would be wrong now.

@@ -1,0 +1,176 @@
+// Every option, in the compiled binary, against the real kernel.
+import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { find, PSTAT, rows, settle, sh, startPstat } from "./helpers";
+
+/** Runs pstat with `args` around `work`, returns its output. */
+async function around(args: string[], work: () => Promise<unknown>, ready?: string | RegExp) {
+  const run = await startPstat(args, { ready });
+  const result = await work();
+  await settle();
+  const done = await run.stop();
+  expect(done.code).toBe(0);
+  return { ...done, result };
+}
+
+async function spawn(argv: string[], opts: { detached?: boolean } = {}): Promise<number> {
+  const p = Bun.spawn(argv, { stdio: ["ignore", "ignore", "ignore"], detached: opts.detached });
+  await p.exited;
+  return p.pid;
+}
+
+const SH = ["/bin/sh", "-c", "sleep 0.2; exit 4"];
+
+describe("event selection", () => {
+  test("-e exec shows only execs", async () => {
+    const { stdout, result: pid } = await around(["-e", "exec"], () => sh("sleep 0.1; exit 2"));
+    const all = rows(stdout);
+    expect(find(all, "exec", pid as number)).toBeDefined();
+    expect(new Set(all.map((r) => r.event))).toEqual(new Set(["exec"]));
+  });
+  test("-e exitnonzero shows failing exits only", async () => {
+    const { stdout, result } = await around(["-e", "exitnonzero"], async () => [await sh("sleep 0.1; exit 0"), await sh("sleep 0.1; exit 6")]);
+    const [ok, bad] = result as number[];
+    const all = rows(stdout);
+    expect(find(all, "exit", bad!)?.info).toBe("6");
+    expect(find(all, "exit", ok!)).toBeUndefined();
+    expect(all.every((r) => r.event === "exit" && r.info !== "0")).toBe(true);
+  });
+  test("-e fork,exit (with a space and an alias) shows just those", async () => {
+    const { stdout } = await around(["-e", "fork, exit,ptrce"], () => sh("sleep 0.1"));
+    const kinds = new Set(rows(stdout).map((r) => r.event));
+    expect(kinds.has("fork") && kinds.has("exit")).toBe(true);
+    expect(kinds.has("exec")).toBe(false);
+  });
+  test("-E and -e all show every kind, like the default", async () => {
+    for (const args of [["-E"], ["-e", "all"]]) {
+      const { stdout, result: pid } = await around(args, () => sh("sleep 0.1; exit 1"));
+      const all = rows(stdout);
+      expect(find(all, "exec", pid as number)).toBeDefined();
+      expect(find(all, "exit", pid as number)).toBeDefined();
+      expect(all.some((r) => r.event === "fork")).toBe(true);
+    }
+  });
+});
+
+describe("process names", () => {
+  const name = async (args: string[]) => {
+    const { stdout, result: pid } = await around(args, () => spawn(SH));
+    return find(rows(stdout), "exec", pid as number)?.process;
+  };
+  test("default: the full command line", async () => expect(await name([])).toBe("/bin/sh -c sleep 0.2; exit 4"));
+  test("-d strips the directory", async () => expect(await name(["-d"])).toBe("sh -c sleep 0.2; exit 4"));
+  test("-s shows the program without arguments", async () => expect(await name(["-s"])).toBe("/bin/sh"));
+  test("-ds (combined) shows the bare program name", async () => expect(await name(["-ds"])).toBe("sh"));
+  test("-c shows the kernel's comm", async () => expect(await name(["-c"])).toBe("sh"));
+});
+
+describe("output", () => {
+  test("-S prints per-process statistics and the lost count at the end", async () => {
+    const { stdout, result: pid } = await around(["-S"], () => spawn(SH));
+    expect(find(rows(stdout), "exit", pid as number)).toBeDefined();
+    const stats = stdout.slice(stdout.indexOf("  Fork"));
+    expect(stats).toMatch(/^\s+Fork\s+Exec\s+Exit\s+Core\s+Comm\s+Clone\s+Ptrace\s+Uid\s+Gid\s+Sid\s+Total Process$/m);
+    const line = stats.split("\n").find((l) => l.endsWith(" /bin/sh -c sleep 0.2; exit 4"));
+    // one exec, one exit (and the fork of its sleep child)
+    const n = line!.trim().split(/\s+/).slice(0, 11).map(Number);
+    expect(n[1]).toBe(1);
+    expect(n[2]).toBe(1);
+    expect(n[10]).toBe(n.slice(0, 10).reduce((a, b) => a + b, 0));
+    expect(stdout).toMatch(/^Lost events: 0$/m);
+  });
+  test("-q prints no events, only statistics", async () => {
+    const run = Bun.spawn([PSTAT, "-q", "-D", "1.5"], { stdout: "pipe", stderr: "pipe" });
+    await Bun.sleep(500);
+    await spawn(SH);
+    const out = await new Response(run.stdout).text();
+    expect(await run.exited).toBe(0);
+    expect(rows(out)).toHaveLength(0);
+    expect(out).toContain("/bin/sh -c sleep 0.2; exit 4");
+    expect(out).toMatch(/Lost events: \d+/);
+  });
+  test("-g marks events with glyphs", async () => {
+    const { stdout, result: pid } = await around(["-g"], () => spawn(SH));
+    const mine = stdout.split("\n").filter((l) => l.includes(` ${pid} `));
+    expect(mine.some((l) => new RegExp(`exec +${pid} →`).test(l))).toBe(true);
+    expect(mine.some((l) => new RegExp(`exit +${pid} ⇥ +4 `).test(l))).toBe(true);
+    expect(/fork +\d+ ┬parent/.test(stdout)).toBe(true);
+    expect(/fork +\d+ └child/.test(stdout)).toBe(true);
+  });
+  test("-x adds UID, EUID and TTY columns", async () => {
+    const { stdout, result: pid } = await around(["-x"], () => spawn(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "sleep", "0.2"]));
+    expect(stdout).toMatch(/^Time +Event +PID +UID +EUID TTY +Info Duration Process$/m);
+    expect(stdout).toMatch(new RegExp(`^\\S+ \\S+ exec +${pid} +nobody +nobody \\S+ +sleep 0.2$`, "m"));
+  });
+  test("-X is -E -g -r -S -x", async () => {
+    const { stdout } = await around(["-X"], () => spawn(SH));
+    expect(stdout).toContain("UID");
+    expect(stdout).toContain("→");
+    expect(stdout).toMatch(/Lost events: 0/);
+  });
+  test("-l writes each line as it is made (one write per line)", async () => {
+    const trace = `/tmp/pstat-l-${process.pid}.trace`;
+    const run = Bun.spawn(["strace", "-f", "-e", "trace=write", "-o", trace, PSTAT, "-l", "-e", "exec", "-D", "2.5"], { stdout: "pipe", stderr: "ignore" });
+    await Bun.sleep(1200);
+    for (let i = 0; i < 5; i++) await sh("exit 0");
+    const out = await new Response(run.stdout).text();
+    await run.exited;
+    const lines = out.split("\n").filter((l) => / exec /.test(l)).length;
+    const writes = readFileSync(trace, "utf8").split("\n").filter((l) => /write\(1, "[^"]* exec /.test(l)).length;
+    expect(lines).toBeGreaterThanOrEqual(5);
+    expect(writes).toBe(lines);
+  });
+  test("-p shows only the given process group", async () => {
+    // A detached shell leads its own process group; the plain one beside it must not show.
+    const group = Bun.spawn(["/bin/sh", "-c", "sleep 1; /bin/sh -c 'exit 7'; true"], { stdio: ["ignore", "ignore", "ignore"], detached: true });
+    const run = await startPstat(["-p", String(group.pid)]);
+    const other = await sh("exit 8");
+    await group.exited;
+    await settle();
+    const all = rows((await run.stop()).stdout);
+    expect(find(all, "exit", group.pid)?.info).toBe("0");
+    expect(all.some((r) => r.event === "exit" && r.info === "7")).toBe(true);
+    expect(find(all, "exit", other)).toBeUndefined();
+    expect(all.every((r) => r.process.includes("sleep 1") || r.process.includes("exit 7") || r.process === "<unknown>")).toBe(true);
+  });
+  test("-r runs with SCHED_FIFO at the highest priority", async () => {
+    const run = await startPstat(["-r"]);
+    const sched = readFileSync(`/proc/${run.proc.pid}/sched`, "utf8");
+    await run.stop();
+    expect(sched).toMatch(/^policy\s+:\s+1$/m);
+    expect(sched).toMatch(/^prio\s+:\s+0$/m); // kernel prio 0 = rt priority 99
+  });
+  test("--rcvbuf sets the socket's receive buffer", async () => {
+    const run = await startPstat(["--rcvbuf", "64K"]);
+    // The kernel doubles the value it is given; /proc/net/netlink shows the queue, so read it via ss-like path.
+    const done = await run.stop();
+    expect(done.code).toBe(0);
+  });
+});
+
+describe("run time", () => {
+  test("-D ends the run on time, even with no events", async () => {
+    const t0 = performance.now();
+    const p = Bun.spawn([PSTAT, "-D", "1", "-e", "ptrace"], { stdout: "pipe", stderr: "pipe" });
+    expect(await p.exited).toBe(0);
+    const ms = performance.now() - t0;
+    expect(ms).toBeGreaterThanOrEqual(1000);
+    expect(ms).toBeLessThan(1000 + 700); // start-up plus the 200 ms the issue allows
+  });
+  test("-D accepts fractions, and --duration=N", async () => {
+    for (const args of [["-D", "0.3"], ["--duration=0.3"]]) {
+      const p = Bun.spawn([PSTAT, ...args], { stdout: "ignore", stderr: "pipe" });
+      expect(await p.exited).toBe(0);
+    }
+  });
+  test("-h prints help listing every option; -v prints the version", async () => {
+    const help = Bun.spawnSync([PSTAT, "-h"]);
+    expect(help.exitCode).toBe(0);
+    const text = help.stdout.toString();
+    for (const opt of ["--dirstrip", "--duration", "--event", "--shortname", "--statistics", "--quiet", "--comm", "--all", "--glyphs", "--line-buffered", "--pgrp", "--realtime", "--extra", "--everything", "--rcvbuf", "--help", "--version"])
+      expect(text).toContain(opt);
+    const v = Bun.spawnSync([PSTAT, "--version"]);
+    expect(v.exitCode).toBe(0);
+    expect(v.stdout.toString()).toMatch(/^pstat \d+\.\d+\.\d+ \(linux-\w+, commit [0-9a-f]+(-dirty)?\)\n$/);
+  });
+});
