@@ -13,8 +13,18 @@ export interface Config {
   glyphs: boolean;
   extra: boolean;
   lineBuffered: boolean;
-  pgrp: number | null;
   realtime: boolean;
   rcvbuf: number;
   time: TimeFormat;
+  json: boolean;
+  tree: boolean;
+  /** -o FILE, or null for standard output. */
+  output: string | null;
+  /** Process filters. */
+  pgrp: number | null;
+  uid: number | null;
+  comm: RegExp | null;
+  pids: number[] | null;
+  /** Command mode: the command to start and follow, or null. */
+  command: string[] | null;
 }

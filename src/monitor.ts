@@ -1,82 +1,117 @@
-import { readFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync } from "node:fs";
+import type { Subprocess } from "bun";
 import { Clock } from "./clock";
 import type { Config } from "./config";
 import { RuntimeError } from "./errors";
 import { Decoder } from "./events/decoder";
 import type { ProcEvent } from "./events/types";
-import { decodeStatus, signalName, type ExitStatus } from "./format/signals";
-import { TextFormatter, type Label } from "./format/text";
+import { ProcessFilter, Subtree } from "./filter";
+import { JsonFormatter } from "./format/json";
+import { decodeStatus, type ExitStatus } from "./format/signals";
+import { TextFormatter } from "./format/text";
 import { TimeFormatter } from "./format/time";
 import { ProcConnector } from "./kernel/connector";
 import { whyNoEvents } from "./kernel/diagnose";
 import { libc, strerror } from "./kernel/libc";
-import { ProcessTable, type ProcInfo } from "./proc/table";
-import { userName } from "./proc/users";
+import { OutputClosed, Writer } from "./output/writer";
+import { ProcessTable, UNKNOWN, type ProcInfo } from "./proc/table";
+import type { Report, ReportKind } from "./report";
 import { isUnfiltered, kernelMask, needsTracking } from "./selection";
 import { Statistics, type StatKind } from "./stats";
-import { OutputClosed, Writer } from "./output/writer";
 
 const ACK_TIMEOUT_MS = 1000;
 const FLUSH_INTERVAL_MS = 100;
-const IDLE_WAKE_MS = 100;
-/** Datagrams handled before yielding to the event loop (signals, timers). */
+// Signals interrupt poll(2), so this is only a backstop; long, so an idle pstat costs nothing.
+const IDLE_WAKE_MS = 1000;
+/** Datagrams handled before yielding to the event loop (signals, timers, the child). */
 const DATAGRAMS_PER_TURN = 4096;
+/** Go back to the socket after this many datagrams, to read exec'd command lines early. */
+const PUMP_EVERY = 16;
 const MAX_CPUS = 8192;
 
 const yieldTurn = () => new Promise<void>((r) => setImmediate(r));
 
 /**
- * The pipeline: socket -> decoder -> process table -> filter -> formatter -> writer.
- * One instance runs one monitoring session; `run()` resolves to the exit status.
+ * One monitoring session, the pipeline end to end:
+ * socket -> decoder -> process table -> filter -> formatter -> writer.
+ * `run()` resolves to pstat's exit status.
  */
 export class Monitor {
   private readonly clock = new Clock();
   private readonly writer: Writer;
+  private readonly outFd: number;
   private readonly table: ProcessTable;
-  private readonly fmt: TextFormatter;
+  private readonly text: TextFormatter | null;
+  private readonly json: JsonFormatter | null;
   private readonly stats = new Statistics();
   private readonly tracking: boolean;
   private readonly mask: number;
+  /** Whether execs need their command line read ahead (someone will show or cache it). */
+  private readonly prefetch: boolean;
+  private readonly subtree: Subtree | null = null;
+  private readonly filter: ProcessFilter;
   private conn: ProcConnector | null = null;
   private decoder: Decoder | null = null;
   private stopRequested = false;
   private exactLoss = true;
   private readonly lastSeq = new Float64Array(MAX_CPUS).fill(-1);
-  private batchLost = 0;
+  private pendingLost = 0;
   private overflowsSeen = 0;
-  /** Whether execs need their command line read ahead (someone will show or cache it). */
-  private readonly prefetch: boolean;
   private readonly terminal: boolean;
   private linesSinceHeader = 0;
   private screenRows = 0;
   private readonly status: ExitStatus = { code: 0, signal: null, core: false };
+  private readonly r: Report;
+  /** Command mode: the child, and its exit status once the kernel reported it. */
+  private child: Subprocess | null = null;
+  private childStatus: number | null = null;
 
-  constructor(
-    private readonly cfg: Config,
-    private readonly outFd = 1,
-  ) {
-    this.writer = new Writer(outFd);
-    this.tracking = needsTracking(cfg.events);
+  constructor(private readonly cfg: Config) {
+    this.outFd = cfg.output === null ? 1 : openOutput(cfg.output);
+    this.writer = new Writer(this.outFd);
+    const following = cfg.pids !== null || cfg.command !== null;
+    this.tracking = needsTracking(cfg.events) || following || cfg.tree;
     this.mask = kernelMask(cfg.events, this.tracking);
     this.prefetch = cfg.events.exec || this.tracking;
     this.table = new ProcessTable({
       mode: cfg.name,
-      wantUids: cfg.extra,
+      wantUids: cfg.extra || cfg.uid !== null,
       tracking: this.tracking,
       clock: this.clock,
     });
-    this.terminal = libc.isatty(outFd) === 1;
-    this.fmt = new TextFormatter({
-      time: new TimeFormatter(cfg.time, this.clock),
-      pidWidth: pidWidth(),
-      glyphs: cfg.glyphs,
-      extra: cfg.extra,
-      color: wantColor(this.terminal),
-    });
+    if (following) this.subtree = new Subtree(cfg.pids ?? []);
+    this.filter = new ProcessFilter({ pgrp: cfg.pgrp, uid: cfg.uid, comm: cfg.comm, subtree: this.subtree });
+    this.terminal = libc.isatty(this.outFd) === 1;
+    if (cfg.json) {
+      this.json = new JsonFormatter(this.clock, cfg.extra, cfg.tree);
+      this.text = null;
+    } else {
+      this.text = new TextFormatter({
+        time: new TimeFormatter(cfg.time, this.clock),
+        pidWidth: pidWidth(),
+        glyphs: cfg.glyphs,
+        extra: cfg.extra,
+        color: wantColor(this.terminal),
+        tree: cfg.tree,
+      });
+      this.json = null;
+    }
+    this.r = blankReport();
   }
 
-  /** Asks the loop to finish: the rest of the current batch is written, then statistics. */
-  stop(): void {
+  /**
+   * A signal arrived. Watching the machine: finish (write what was received, statistics,
+   * unsubscribe). Command mode: pass it on to the command and end when it does.
+   */
+  signal(sig: NodeJS.Signals): void {
+    if (this.child !== null && this.childStatus === null) {
+      try {
+        this.child.kill(sig);
+        return;
+      } catch {
+        // already gone: end as usual
+      }
+    }
     this.stopRequested = true;
   }
 
@@ -85,13 +120,15 @@ export class Monitor {
       this.start();
       await this.loop();
       this.finish();
-      return 0;
     } catch (e) {
-      if (e instanceof OutputClosed) return 0;
-      throw e;
+      if (!(e instanceof OutputClosed)) throw e;
     } finally {
       this.conn?.close();
+      if (this.cfg.output !== null) closeSync(this.outFd);
     }
+    if (this.cfg.command === null) return 0;
+    const st = this.childStatus ?? 0;
+    return (st & 0x7f) === 0 ? (st >> 8) & 0xff : 128 + (st & 0x7f);
   }
 
   private start(): void {
@@ -108,8 +145,30 @@ export class Monitor {
     }
     this.decoder = new Decoder(conn.bytes);
     this.table.preload();
+    if (this.cfg.pids !== null) {
+      for (const pid of this.cfg.pids) if (this.table.get(pid) === UNKNOWN) throw new RuntimeError(`no process with PID ${pid}`);
+      this.subtree!.adopt(this.table.entries());
+      this.baseDepth = Math.min(...this.cfg.pids.map((pid) => this.table.get(pid).depth));
+    }
     if (!this.cfg.quiet) this.header();
+    if (this.cfg.command !== null) this.startCommand(this.cfg.command);
   }
+
+  /** Starts the command only now that every event it causes will be seen. */
+  private startCommand(argv: string[]): void {
+    try {
+      this.child = Bun.spawn(argv, { stdio: ["inherit", "inherit", "inherit"] });
+    } catch (e) {
+      const reason = (e as NodeJS.ErrnoException).code === "ENOENT" ? "command not found" : (e as Error).message;
+      throw new RuntimeError(`cannot run ${argv[0]}: ${reason}`);
+    }
+    this.subtree!.add(this.child.pid);
+    const root = this.table.get(this.child.pid);
+    this.baseDepth = root.depth;
+  }
+
+  /** Depth of the traced root, so --tree starts at 0 there. */
+  private baseDepth = 0;
 
   private async loop(): Promise<void> {
     const conn = this.conn!;
@@ -129,7 +188,7 @@ export class Monitor {
       }
       await yieldTurn();
     }
-    // Whatever is already queued happened before the stop: report it too.
+    // Whatever is already queued happened before the end: report it too.
     this.drain(Infinity);
   }
 
@@ -143,7 +202,8 @@ export class Monitor {
     }
     if (conn.overflows !== this.overflowsSeen) {
       this.overflowsSeen = conn.overflows;
-      this.overflow();
+      // With exact accounting the sequence gaps tell how many; otherwise say so now.
+      if (!this.exactLoss) this.lost(-1);
     }
   }
 
@@ -158,19 +218,21 @@ export class Monitor {
     for (let done = 0; conn.tail < conn.head && done < limit; done++) {
       const n = conn.tail++;
       dec.decodeDatagram(conn.offset(n), conn.length(n), this.sink);
-      if ((n & 15) === 15) this.pump();
-      if (conn.tail === conn.head) this.pump();
+      if (n % PUMP_EVERY === PUMP_EVERY - 1 || conn.tail === conn.head) this.pump();
     }
-    if (this.batchLost > 0) {
-      this.lost(this.batchLost, true);
-      this.batchLost = 0;
+    if (this.pendingLost > 0) {
+      this.lost(this.pendingLost);
+      this.pendingLost = 0;
     }
   }
 
   private finish(): void {
     if (this.cfg.statistics || this.cfg.quiet) {
-      if (!this.cfg.quiet) this.writer.write("\n");
-      this.writer.write(this.stats.render());
+      if (this.json !== null) this.writer.write(this.json.statistics(this.stats, this.clock.nowMono()));
+      else {
+        if (!this.cfg.quiet) this.writer.write("\n");
+        this.writer.write(this.stats.render());
+      }
     }
     this.writer.flush();
   }
@@ -178,147 +240,181 @@ export class Monitor {
   private readonly onExec = (pid: number, ts: number) => this.table.prefetchExec(pid, ts);
   private readonly sink = (e: ProcEvent) => this.handle(e);
 
-  private overflow(): void {
-    // With exact accounting the sequence gaps will tell how many; otherwise say so now.
-    if (!this.exactLoss) this.lost(0, false);
-  }
-
   private trackSeq(e: ProcEvent): void {
     const cpu = e.cpu;
     if (cpu >= MAX_CPUS) return;
     const last = this.lastSeq[cpu]!;
     if (last >= 0) {
       const gap = (e.seq - last - 1) >>> 0;
-      if (gap > 0 && gap < 0x80000000) this.batchLost += gap;
+      if (gap > 0 && gap < 0x80000000) this.pendingLost += gap;
     }
     this.lastSeq[cpu] = e.seq;
   }
 
+  /** Updates what is known from one event, then reports it if it passes the filters. */
   private handle(e: ProcEvent): void {
     if (e.kind === "ack") return;
     if (this.exactLoss) this.trackSeq(e);
     const sel = this.cfg.events;
     const t = this.table;
+    const r = this.r;
+    r.ts = e.ts;
+    r.pid = e.pid;
+    r.tgid = e.tgid;
     switch (e.kind) {
       case "fork":
       case "clone": {
         const origin = t.origin(e);
-        const parent = t.get(origin);
-        const child = t.fork(e);
-        if (!(e.kind === "fork" ? sel.fork : sel.clone) || !this.wanted(child)) return;
-        this.emit(e.ts, e.kind, origin, "parent", false, "", parent.name, parent, "parent");
-        this.emit(e.ts, e.kind, e.pid, e.kind === "fork" ? "child" : "thread", false, "", child.name, child, e.kind === "fork" ? "child" : "thread");
-        return;
+        r.parent = t.get(origin);
+        r.proc = t.fork(e);
+        if (e.kind === "fork") this.subtree?.fork(origin, e.pid);
+        if (!(e.kind === "fork" ? sel.fork : sel.clone)) return;
+        r.ppid = e.kind === "fork" ? e.parentPid : origin;
+        r.parentTgid = origin;
+        return this.report(e.kind);
       }
       case "exec": {
-        const p = t.exec(e);
-        if (sel.exec && this.wanted(p)) this.emit(e.ts, "exec", e.pid, "", false, "", p.name, p);
+        r.proc = t.exec(e);
+        if (sel.exec) this.report("exec");
         return;
       }
       case "exit": {
-        const p = t.get(e.pid);
-        const thread = e.pid !== e.tgid;
+        const p = (r.proc = t.get(e.pid));
         const st = decodeStatus(e.status, this.status);
+        const thread = e.pid !== e.tgid;
         const show = thread ? sel.clone : sel.exit || (sel.exitNonzero && e.status !== 0);
-        if (show && this.wanted(p)) {
-          const info = st.signal === null ? String(st.code) : signalName(st.signal) + (st.core ? "*" : "");
-          const dur = Number.isNaN(p.start) ? "" : Math.max(0, (e.ts - p.start) / 1e9).toFixed(3);
-          this.emit(e.ts, "exit", e.pid, info, true, dur, p.name, p);
+        if (show) {
+          r.exitCode = st.code;
+          r.signal = st.signal;
+          r.coreDumped = st.core;
+          r.duration = Number.isNaN(p.start) ? NaN : Math.max(0, (e.ts - p.start) / 1e9);
+          r.ppid = e.parentTgid;
+          this.report("exit");
         }
         t.remove(e.pid);
+        if (!thread) this.subtree?.exit(e.pid);
+        if (this.child !== null && e.pid === this.child.pid && !thread) {
+          this.childStatus = e.status;
+          this.stopRequested = true;
+        }
         return;
       }
-      case "core": {
-        const p = t.get(e.pid);
-        if (sel.core && this.wanted(p)) this.emit(e.ts, "core", e.pid, "", false, "", p.name, p);
+      case "core":
+        r.proc = t.get(e.pid);
+        r.ppid = e.parentTgid;
+        if (sel.core) this.report("core");
         return;
-      }
-      case "comm": {
-        const p = t.get(e.pid);
-        const old = t.comm(e, p);
-        if (sel.comm && this.wanted(p)) this.emit(e.ts, "comm", e.pid, "", false, "", `${old} -> ${p.comm}`, p);
+      case "comm":
+        r.proc = t.get(e.pid);
+        r.oldComm = t.comm(e, r.proc);
+        if (sel.comm) this.report("comm");
         return;
-      }
-      case "ptrace": {
-        const p = t.get(e.pid);
-        if (!sel.ptrace || !this.wanted(p)) return;
-        const attach = e.tracerPid !== 0;
-        const by = attach ? ` (traced by ${e.tracerTgid} ${t.get(e.tracerTgid).name})` : "";
-        this.emit(e.ts, "ptrce", e.pid, attach ? "attach" : "detach", false, "", p.name + by, p);
-        return;
-      }
-      case "uid": {
+      case "ptrace":
+        if (!sel.ptrace) return;
+        r.proc = t.get(e.pid);
+        r.tracerPid = e.tracerPid === 0 ? 0 : e.tracerTgid;
+        r.tracer = e.tracerPid === 0 ? UNKNOWN : t.get(e.tracerTgid);
+        return this.report("ptrace");
+      case "uid":
         t.setUids(e.pid, e.ruid, e.euid);
-        const p = t.get(e.pid);
-        if (sel.uid && this.wanted(p))
-          this.emit(e.ts, "uid", e.pid, "", false, "", `${p.name} (uid ${idName(e.ruid)}, euid ${idName(e.euid)})`, p);
-        return;
-      }
-      case "gid": {
-        const p = t.get(e.pid);
-        if (sel.uid && this.wanted(p)) this.emit(e.ts, "gid", e.pid, "", false, "", `${p.name} (gid ${e.rgid}, egid ${e.egid})`, p);
-        return;
-      }
-      case "sid": {
+        if (!sel.uid) return;
+        r.proc = t.get(e.pid);
+        r.ruid = e.ruid;
+        r.euid = e.euid;
+        return this.report("uid");
+      case "gid":
+        if (!sel.uid) return;
+        r.proc = t.get(e.pid);
+        r.rgid = e.rgid;
+        r.egid = e.egid;
+        return this.report("gid");
+      case "sid":
         t.setSession(e.pid);
-        const p = t.get(e.pid);
-        if (sel.sid && this.wanted(p)) this.emit(e.ts, "sid", e.pid, String(e.pid), true, "", p.name, p);
-        return;
-      }
+        if (!sel.sid) return;
+        r.proc = t.get(e.pid);
+        return this.report("sid");
     }
   }
 
-  /** Filters that look at the process rather than the event kind (-p). */
-  private wanted(p: ProcInfo): boolean {
-    return this.cfg.pgrp === null || p.pgrp === this.cfg.pgrp;
+  private report(kind: ReportKind): void {
+    const r = this.r;
+    if (this.filter.active && !this.filter.wanted(r.proc, r.tgid)) return;
+    r.kind = kind;
+    r.depth = Math.max(0, r.proc.depth - this.baseDepth);
+    this.stats.count(statKind(kind), r.proc.name);
+    if (!this.cfg.quiet) this.emit(r);
   }
 
-  private emit(
-    ts: number,
-    label: Label,
-    pid: number,
-    info: string,
-    infoRight: boolean,
-    duration: string,
-    process: string,
-    p: ProcInfo,
-    role?: "parent" | "child" | "thread",
-  ): void {
-    // A fork is one event on two lines: count it once, on the child's line.
-    if (role !== "parent") this.stats.count(statKind(label), p.name);
-    if (this.cfg.quiet) return;
-    this.writeLine(this.fmt.line(ts, label, pid, info, infoRight, duration, process, p, role && TextFormatter.glyphFor(role)));
-  }
-
-  private lost(count: number, exact: boolean): void {
-    if (exact) this.stats.lost += count;
+  private lost(count: number): void {
+    if (count >= 0) this.stats.lost += count;
     else this.stats.lostUncounted = true;
     if (this.cfg.quiet) return;
-    const what = exact ? `${count} events lost (receive buffer overflow)` : "events lost (receive buffer overflow; count unknown with a kernel-side event filter)";
-    this.writeLine(this.fmt.line(this.clock.nowMono(), "lost", "-", exact ? String(count) : "?", true, "", what, null));
+    const r = this.r;
+    r.kind = "lost";
+    r.ts = this.clock.nowMono();
+    r.count = count;
+    r.proc = UNKNOWN;
+    r.depth = 0;
+    this.emit(r);
   }
 
-  private writeLine(s: string): void {
-    if (this.terminal && this.screenRows > 1 && ++this.linesSinceHeader >= this.screenRows - 1) this.header();
-    this.writer.write(s);
+  private emit(r: Report): void {
+    if (this.json !== null) this.writer.write(this.json.format(r));
+    else {
+      if (this.terminal && this.screenRows > 1) {
+        this.linesSinceHeader += TextFormatter.lines(r);
+        if (this.linesSinceHeader >= this.screenRows - 1) this.header();
+      }
+      this.writer.write(this.text!.format(r));
+    }
     if (this.cfg.lineBuffered) this.writer.flush();
   }
 
   private header(): void {
-    this.writer.write(this.fmt.header());
+    if (this.text === null) return;
+    this.writer.write(this.text.header());
     if (this.cfg.lineBuffered) this.writer.flush();
     this.linesSinceHeader = 0;
     if (this.terminal) this.screenRows = terminalRows(this.outFd);
   }
 }
 
-function statKind(label: Label): StatKind {
-  return label === "ptrce" ? "ptrace" : (label as StatKind);
+function blankReport(): Report {
+  return {
+    kind: "exec",
+    ts: 0,
+    pid: 0,
+    tgid: 0,
+    proc: UNKNOWN,
+    depth: 0,
+    ppid: 0,
+    parentTgid: 0,
+    parent: UNKNOWN,
+    exitCode: null,
+    signal: null,
+    coreDumped: false,
+    duration: NaN,
+    oldComm: "",
+    tracerPid: 0,
+    tracer: UNKNOWN,
+    ruid: 0,
+    euid: 0,
+    rgid: 0,
+    egid: 0,
+    count: 0,
+  };
 }
 
-function idName(id: number): string {
-  const n = userName(id);
-  return n === String(id) ? n : `${id} ${n}`;
+function statKind(kind: ReportKind): StatKind {
+  return kind as StatKind;
+}
+
+function openOutput(path: string): number {
+  try {
+    return openSync(path, "w", 0o644);
+  } catch (e) {
+    throw new RuntimeError(`cannot open ${path} for output: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such directory" : (e as Error).message}`);
+  }
 }
 
 function pidWidth(): number {
@@ -350,3 +446,5 @@ function setRealtime(): void {
     process.stderr.write("pstat: warning: cannot switch to real-time scheduling; carrying on\n");
   }
 }
+
+export type { ProcInfo };

@@ -26,11 +26,12 @@ export function selectAll(): Selection {
 
 export function parseEvents(list: string): Selection {
   const sel: Selection = { fork: false, exec: false, exit: false, exitNonzero: false, core: false, comm: false, clone: false, ptrace: false, uid: false, sid: false };
-  const names = list.split(",").map((s) => s.trim().toLowerCase());
+  const names = list.split(",").map((s) => s.trim());
   if (names.every((n) => n === "")) throw new UsageError("option -e needs a list of events");
   for (const raw of names) {
     if (raw === "") continue;
-    const name = ALIASES[raw] ?? raw;
+    const lower = raw.toLowerCase();
+    const name = ALIASES[lower] ?? lower;
     if (name === "all") return selectAll();
     if (name === "exitnonzero") sel.exitNonzero = true;
     else if (name in sel) sel[name as keyof Selection] = true;

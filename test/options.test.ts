@@ -167,7 +167,7 @@ describe("run time", () => {
     const help = Bun.spawnSync([PSTAT, "-h"]);
     expect(help.exitCode).toBe(0);
     const text = help.stdout.toString();
-    for (const opt of ["--dirstrip", "--duration", "--event", "--shortname", "--statistics", "--quiet", "--comm", "--all", "--glyphs", "--line-buffered", "--pgrp", "--realtime", "--extra", "--everything", "--rcvbuf", "--help", "--version"])
+    for (const opt of ["--dirstrip", "--duration", "--event", "--shortname", "--statistics", "--quiet", "--use-comm", "--comm", "--all", "--json", "--output", "--time", "--tree", "--pid", "--user", "--glyphs", "--line-buffered", "--pgrp", "--realtime", "--extra", "--everything", "--rcvbuf", "--help", "--version"])
       expect(text).toContain(opt);
     const v = Bun.spawnSync([PSTAT, "--version"]);
     expect(v.exitCode).toBe(0);

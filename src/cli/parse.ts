@@ -3,6 +3,7 @@ import type { Config } from "../config";
 import { UsageError } from "../errors";
 import { TIME_FORMATS, type TimeFormat } from "../format/time";
 import { parseEvents, selectAll } from "../selection";
+import { uidOf } from "../proc/users";
 import { options } from "./options";
 
 export type Cli = { action: "help" } | { action: "version" } | { action: "run"; config: Config };
@@ -38,8 +39,9 @@ export function parseCli(argv: string[]): Cli {
   }
   if (a.help) return { action: "help" };
   if (a.version) return { action: "version" };
-  if (a._.length > 0) throw new UsageError(`unexpected argument '${a._[0]}'`);
-  if (dashdash >= 0) throw new UsageError("a command after -- is not supported");
+  if (a._.length > 0) throw new UsageError(`unexpected argument '${a._[0]}' (a command to run goes after --)`);
+  const command = dashdash < 0 ? null : argv.slice(dashdash + 1);
+  if (command !== null && command.length === 0) throw new UsageError("no command after --");
 
   const str = (name: keyof typeof options): string | undefined => {
     const v = a[name];
@@ -54,21 +56,30 @@ export function parseCli(argv: string[]): Cli {
   const events = flag("all") || everything || eventList === undefined ? selectAll() : parseEvents(eventList);
   const duration = str("duration");
   const quiet = flag("quiet");
+  const pids = parsePids(str("pid"));
+  if (command !== null && pids !== null) throw new UsageError("--pid and a command after -- cannot be combined");
   return {
     action: "run",
     config: {
       events,
       durationMs: duration === undefined ? 0 : parseDuration(duration),
-      name: { comm: flag("comm"), short: flag("shortname"), dirstrip: flag("dirstrip") },
+      name: { comm: flag("use-comm"), short: flag("shortname"), dirstrip: flag("dirstrip") },
       statistics: flag("statistics") || quiet || everything,
       quiet,
       glyphs: flag("glyphs") || everything,
       extra: flag("extra") || everything,
       lineBuffered: flag("line-buffered"),
-      pgrp: parsePgrp(str("pgrp")),
       realtime: flag("realtime") || everything,
       rcvbuf: parseSize(str("rcvbuf") ?? "8M"),
-      time: "datetime" as TimeFormat,
+      time: parseTime(str("time")),
+      json: flag("json"),
+      tree: flag("tree"),
+      output: str("output") ?? null,
+      pgrp: parsePgrp(str("pgrp")),
+      uid: parseUser(str("user")),
+      comm: parseRegex(str("comm")),
+      pids,
+      command,
     },
   };
 }
@@ -88,6 +99,8 @@ function preCheck(args: string[]): void {
       if (name !== undefined && defs[name]!.type === "boolean") throw new UsageError(`option --${m[1]} takes no value`);
       continue;
     }
+    // The tokeniser would take --no-X as "X off"; pstat has no such negations.
+    if (arg.startsWith("--no-") && !known.has(arg.slice(2))) throw new UsageError(`unknown option ${arg}`);
     let name: string | undefined;
     if (arg.startsWith("--")) name = known.get(arg.slice(2));
     else if (/^-[a-zA-Z]+$/.test(arg)) name = groupValueTaker(arg);
@@ -135,4 +148,34 @@ export function parseSize(s: string): number {
   return n;
 }
 
-export { TIME_FORMATS };
+function parseTime(s: string | undefined): TimeFormat {
+  if (s === undefined) return "datetime";
+  if (!(TIME_FORMATS as readonly string[]).includes(s)) throw new UsageError(`unknown time format '${s}' for --time (expected ${TIME_FORMATS.join(", ")})`);
+  return s as TimeFormat;
+}
+
+function parsePids(s: string | undefined): number[] | null {
+  if (s === undefined) return null;
+  const pids = s.split(",").map((x) => x.trim());
+  for (const p of pids) {
+    if (!/^\d+$/.test(p) || Number(p) < 1 || Number(p) > 4194304) throw new UsageError(`invalid PID '${p}' for --pid (expected positive numbers separated by commas)`);
+  }
+  return pids.map(Number);
+}
+
+function parseUser(s: string | undefined): number | null {
+  if (s === undefined) return null;
+  if (/^\d+$/.test(s)) return Number(s);
+  const uid = uidOf(s);
+  if (uid === null) throw new UsageError(`unknown user '${s}' for -u`);
+  return uid;
+}
+
+function parseRegex(s: string | undefined): RegExp | null {
+  if (s === undefined) return null;
+  try {
+    return new RegExp(s);
+  } catch {
+    throw new UsageError(`invalid regular expression '${s}' for --comm`);
+  }
+}

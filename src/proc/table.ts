@@ -24,6 +24,9 @@ export interface ProcInfo {
   euid: number;
   tty: number;
   pgrp: number;
+  /** Parent process, and the depth below PID 1 (for --tree). */
+  ppid: number;
+  depth: number;
   kthread: boolean;
   /** False for the placeholder of a task that was gone before anything could be read. */
   known: boolean;
@@ -40,6 +43,8 @@ export const UNKNOWN: Readonly<ProcInfo> = Object.freeze({
   euid: -1,
   tty: -1,
   pgrp: -1,
+  ppid: 0,
+  depth: 0,
   kthread: false,
   known: false,
 });
@@ -113,6 +118,14 @@ export class ProcessTable {
         this.procs.set(tid, { ...info, start });
       }
     }
+    for (const info of this.procs.values()) info.depth = this.depthOf(info, 0);
+  }
+
+  /** Depth below PID 1 through the parent chain (bounded, in case of a loop from a stale entry). */
+  private depthOf(info: ProcInfo, guard: number): number {
+    if (info.ppid <= 1 || guard > 64) return info.ppid === 1 ? 1 : 0;
+    const parent = this.procs.get(info.ppid);
+    return parent === undefined ? 1 : this.depthOf(parent, guard + 1) + 1;
   }
 
   /** What is known about `pid`: the cache, else /proc, else UNKNOWN. */
@@ -121,6 +134,7 @@ export class ProcessTable {
     if (hit !== undefined) return hit;
     const info = this.read(pid);
     if (info === null) return UNKNOWN;
+    info.depth = this.depthOf(info, 0);
     if (this.opts.tracking) this.procs.set(pid, info);
     return info;
   }
@@ -138,6 +152,10 @@ export class ProcessTable {
   fork(e: ForkEvent): ProcInfo {
     const parent = this.get(this.origin(e));
     const child: ProcInfo = parent.known ? { ...parent, start: e.ts } : this.read(e.pid) ?? { ...UNKNOWN, start: e.ts };
+    if (e.kind === "fork") {
+      child.ppid = e.parentTgid;
+      child.depth = parent.depth + 1;
+    }
     if (this.opts.tracking) this.procs.set(e.pid, child);
     return child;
   }
@@ -175,9 +193,10 @@ export class ProcessTable {
     if (info === null) {
       // Keep identity (start, ids) but not the pre-exec name, which would be wrong now.
       info = before ? { ...before, name: UNKNOWN_NAME, cmdline: null, comm: UNKNOWN_NAME, known: false } : { ...UNKNOWN };
-    } else if (before !== undefined && !Number.isNaN(before.start)) {
-      info.start = before.start;
-    }
+    } else if (before !== undefined) {
+      if (!Number.isNaN(before.start)) info.start = before.start;
+      info.depth = before.depth;
+    } else info.depth = this.depthOf(info, 0);
     if (this.opts.tracking) this.procs.set(pid, info);
     return info;
   }
@@ -204,6 +223,11 @@ export class ProcessTable {
 
   remove(pid: number): void {
     this.procs.delete(pid);
+  }
+
+  /** Every cached task, for building subtrees at start. */
+  entries(): IterableIterator<[number, ProcInfo]> {
+    return this.procs.entries();
   }
 
   /** Start ticks of the last successful read(), for identity checks. */
@@ -248,6 +272,8 @@ export class ProcessTable {
       euid: -1,
       tty: st.ttyNr,
       pgrp: st.pgrp,
+      ppid: st.ppid,
+      depth: 0,
       kthread,
       known: true,
     };
