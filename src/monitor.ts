@@ -163,6 +163,7 @@ export class Monitor {
       throw new RuntimeError(`cannot run ${argv[0]}: ${reason}`);
     }
     this.subtree!.add(this.child.pid);
+    this.table.hint(this.child.pid, argv);
     const root = this.table.get(this.child.pid);
     this.baseDepth = root.depth;
   }

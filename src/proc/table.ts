@@ -79,6 +79,8 @@ interface PendingExec {
  */
 export class ProcessTable {
   private readonly procs = new Map<number, ProcInfo>();
+  /** Command lines pstat knows without /proc: the command it started itself. */
+  private readonly hints = new Map<number, Uint8Array>();
   /** Command lines read ahead for execs not yet decoded, oldest first per PID. */
   private readonly pending = new Map<number, PendingExec[]>();
   readonly stats = { procReads: 0, execRaces: 0 };
@@ -175,6 +177,14 @@ export class ProcessTable {
     queue.push({ info, startTicks: this.lastStartTicks, readAt: this.opts.clock.nowMono() });
   }
 
+  /**
+   * Remembers the command line of a process pstat started itself, for when it exits
+   * before /proc can be read (a command that only echoes something is gone in a millisecond).
+   */
+  hint(pid: number, argv: string[]): void {
+    this.hints.set(pid, new TextEncoder().encode(argv.join("\0")));
+  }
+
   exec(e: ExecEvent): ProcInfo {
     const pid = e.pid;
     const before = this.procs.get(pid);
@@ -190,6 +200,11 @@ export class ProcessTable {
       }
       if (info === null) this.stats.execRaces++;
     } else info = this.read(pid);
+    const hint = this.hints.get(pid);
+    if (hint !== undefined) {
+      this.hints.delete(pid);
+      if (info === null || info.cmdline === null) info = this.fromHint(hint, before ?? info);
+    }
     if (info === null) {
       // Keep identity (start, ids) but not the pre-exec name, which would be wrong now.
       info = before ? { ...before, name: UNKNOWN_NAME, cmdline: null, comm: UNKNOWN_NAME, known: false } : { ...UNKNOWN };
@@ -228,6 +243,18 @@ export class ProcessTable {
   /** Every cached task, for building subtrees at start. */
   entries(): IterableIterator<[number, ProcInfo]> {
     return this.procs.entries();
+  }
+
+  private fromHint(argv: Uint8Array, base: ProcInfo | null): ProcInfo {
+    data.set(argv.subarray(0, CMDLINE_LIMIT));
+    const len = Math.min(argv.length, CMDLINE_LIMIT);
+    const cmdline = escapeBytes(data, 0, len, true);
+    let end = argv.indexOf(0);
+    if (end < 0) end = argv.length;
+    const slash = argv.subarray(0, end).lastIndexOf(0x2f);
+    const comm = escapeBytes(argv, slash + 1, Math.min(end, slash + 1 + 15));
+    const name = this.opts.mode.comm ? comm : this.nameFrom(len, cmdline, false);
+    return { ...(base ?? UNKNOWN), name, cmdline, comm, known: true };
   }
 
   /** Start ticks of the last successful read(), for identity checks. */
