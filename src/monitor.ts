@@ -11,7 +11,7 @@ import { decodeStatus, type ExitStatus } from "./format/signals";
 import { TextFormatter } from "./format/text";
 import { TimeFormatter } from "./format/time";
 import { ProcConnector } from "./kernel/connector";
-import { whyNoEvents } from "./kernel/diagnose";
+import { lacksNetAdmin, whyNoEvents } from "./kernel/diagnose";
 import { libc, strerror } from "./kernel/libc";
 import { OutputClosed, Writer } from "./output/writer";
 import { ProcessTable, UNKNOWN, type ProcInfo } from "./proc/table";
@@ -26,7 +26,9 @@ const IDLE_WAKE_MS = 1000;
 /** Datagrams handled before yielding to the event loop (signals, timers, the child). */
 const DATAGRAMS_PER_TURN = 4096;
 /** Go back to the socket after this many datagrams, to read exec'd command lines early. */
-const PUMP_EVERY = 16;
+const PUMP_EVERY = 32;
+/** Longest stretch of work between visits to the event loop (where signal handlers run). */
+const YIELD_INTERVAL_MS = 20;
 const MAX_CPUS = 8192;
 
 const yieldTurn = () => new Promise<void>((r) => setImmediate(r));
@@ -68,7 +70,8 @@ export class Monitor {
 
   constructor(private readonly cfg: Config) {
     this.outFd = cfg.output === null ? 1 : openOutput(cfg.output);
-    this.writer = new Writer(this.outFd);
+    // In command mode the command writes to the same standard output: leave its mode alone.
+    this.writer = new Writer(this.outFd, cfg.output !== null || cfg.command === null);
     const following = cfg.pids !== null || cfg.command !== null;
     this.tracking = needsTracking(cfg.events) || following || cfg.tree;
     this.mask = kernelMask(cfg.events, this.tracking);
@@ -119,7 +122,7 @@ export class Monitor {
     try {
       this.start();
       await this.loop();
-      this.finish();
+      await this.finish();
     } catch (e) {
       if (!(e instanceof OutputClosed)) throw e;
     } finally {
@@ -133,6 +136,7 @@ export class Monitor {
 
   private start(): void {
     if (this.cfg.realtime) setRealtime();
+    if (lacksNetAdmin()) throw new RuntimeError("pstat needs root or CAP_NET_ADMIN to receive process events");
     const conn = ProcConnector.open(this.cfg.rcvbuf);
     this.conn = conn;
     const ack = conn.listen(ACK_TIMEOUT_MS);
@@ -174,20 +178,35 @@ export class Monitor {
   private async loop(): Promise<void> {
     const conn = this.conn!;
     const deadline = this.cfg.durationMs > 0 ? performance.now() + this.cfg.durationMs : Infinity;
+    let lastYield = performance.now();
     while (!this.stopRequested) {
-      const now = performance.now();
+      let now = performance.now();
       if (now >= deadline) break;
+      let idle = false;
+      if (this.writer.backlogged) {
+        // The reader is slow: let it catch up before taking more events (the socket
+        // buffers them meanwhile), and keep visiting the event loop so signals work.
+        this.writer.waitWritable(FLUSH_INTERVAL_MS);
+        this.writer.flush();
+        await yieldTurn();
+        lastYield = performance.now();
+        continue;
+      }
       if (conn.tail === conn.head) {
         let timeout = Math.min(IDLE_WAKE_MS, deadline - now);
         const since = this.writer.pendingSince;
         if (since >= 0) timeout = Math.min(timeout, since + FLUSH_INTERVAL_MS - now);
-        conn.wait(Math.max(0, Math.ceil(timeout)));
+        idle = !conn.wait(Math.max(0, Math.ceil(timeout)));
       }
       this.drain(DATAGRAMS_PER_TURN);
-      if (this.writer.pendingSince >= 0 && performance.now() - this.writer.pendingSince >= FLUSH_INTERVAL_MS) {
-        this.writer.flush();
+      now = performance.now();
+      if (this.writer.pendingSince >= 0 && now - this.writer.pendingSince >= FLUSH_INTERVAL_MS) this.writer.flush();
+      // Signal handlers and the child's exit run on the event loop: visit it whenever pstat
+      // would sleep anyway (a signal cut poll short) and every few ms under load, not per batch.
+      if (idle || now - lastYield >= YIELD_INTERVAL_MS) {
+        await yieldTurn();
+        lastYield = performance.now();
       }
-      await yieldTurn();
     }
     // Whatever is already queued happened before the end: report it too.
     this.drain(Infinity);
@@ -216,10 +235,11 @@ export class Monitor {
     const conn = this.conn!;
     const dec = this.decoder!;
     this.pump();
-    for (let done = 0; conn.tail < conn.head && done < limit; done++) {
+    for (let done = 0; conn.tail < conn.head && done < limit && !this.writer.backlogged; done++) {
       const n = conn.tail++;
       dec.decodeDatagram(conn.offset(n), conn.length(n), this.sink);
-      if (n % PUMP_EVERY === PUMP_EVERY - 1 || conn.tail === conn.head) this.pump();
+      // Back to the socket now and then, so the command lines of new execs are read early.
+      if (this.prefetch && n % PUMP_EVERY === PUMP_EVERY - 1) this.pump();
     }
     if (this.pendingLost > 0) {
       this.lost(this.pendingLost);
@@ -227,7 +247,7 @@ export class Monitor {
     }
   }
 
-  private finish(): void {
+  private async finish(): Promise<void> {
     if (this.cfg.statistics || this.cfg.quiet) {
       if (this.json !== null) this.writer.write(this.json.statistics(this.stats, this.clock.nowMono()));
       else {
@@ -235,7 +255,11 @@ export class Monitor {
         this.writer.write(this.stats.render());
       }
     }
-    this.writer.flush();
+    // Everything asked for is written, however slow the reader; a second Ctrl-C still ends it.
+    while (!this.writer.flush()) {
+      this.writer.waitWritable(FLUSH_INTERVAL_MS);
+      await yieldTurn();
+    }
   }
 
   private readonly onExec = (pid: number, ts: number) => this.table.prefetchExec(pid, ts);
@@ -254,8 +278,9 @@ export class Monitor {
 
   /** Updates what is known from one event, then reports it if it passes the filters. */
   private handle(e: ProcEvent): void {
-    if (e.kind === "ack") return;
+    // Acknowledgements (anyone's: they go to every subscriber) take a sequence number too.
     if (this.exactLoss) this.trackSeq(e);
+    if (e.kind === "ack") return;
     const sel = this.cfg.events;
     const t = this.table;
     const r = this.r;

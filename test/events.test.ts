@@ -21,7 +21,7 @@ beforeAll(async () => {
     "import threading,time\nt=threading.Thread(target=time.sleep,args=(0.2,))\nt.start()\nt.join()",
   ]);
   pids.comm = await spawn(["/usr/bin/python3", "-c", "import ctypes,time\nctypes.CDLL(None).prctl(15,b'pstat-renamed',0,0,0)\ntime.sleep(0.2)"]);
-  pids.setsid = await spawn(["setsid", "sleep", "0.2"]);
+  pids.setsid = await spawn(["/usr/bin/python3", "-c", "import os,time\ntime.sleep(0.2)\nos.setsid()\ntime.sleep(0.1)"]);
   pids.setuid = await spawn(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "sleep", "0.2"]);
   pids.strace = await spawn(["strace", "-o", "/dev/null", "sleep", "0.2"]);
   pids.forker = await sh("sleep 0.2 & wait");
@@ -66,7 +66,7 @@ describe("every event kind from the real kernel", () => {
   test("setsid gives sid with the new session id", () => {
     const r = find(all, "sid", pids.setsid!);
     expect(r?.info).toBe(String(pids.setsid));
-    expect(r?.process).toStartWith("setsid sleep 0.2");
+    expect(r?.process).toStartWith("/usr/bin/python3 -c import os,time");
   });
 
   test("setuid and setgid give uid and gid events with the new ids", () => {

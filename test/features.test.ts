@@ -26,7 +26,7 @@ async function runPstat(args: string[], timeoutMs = 15000) {
 
 describe("JSON Lines", () => {
   test("every line of a mixed workload parses and carries the right fields and values", async () => {
-    const run = await startPstat(["-j", "-S", "-x"], { ready: /./ });
+    const run = await startPstat(["-j", "-S", "-x"], { probe: true });
     const exit3 = await sh("sleep 0.2; exit 3");
     const segv = await sh("sleep 0.1; kill -SEGV $$");
     const comm = await spawn(["/usr/bin/python3", "-c", "import ctypes,time\nctypes.CDLL(None).prctl(15,b'pstat-json',0,0,0)\ntime.sleep(0.1)"]);
@@ -66,7 +66,7 @@ describe("JSON Lines", () => {
   });
 
   test("invalid UTF-8 and control bytes in a command line stay valid, escaped JSON", async () => {
-    const run = await startPstat(["-j", "-e", "exec"], { ready: /./ });
+    const run = await startPstat(["-j", "-e", "exec"], { probe: true });
     await Bun.sleep(100);
     const pid = await spawn(["/usr/bin/python3", "-c", "import os\nos.execv(b'/bin/sleep', [b'sleep\\xff\\x1b[2J\\n', b'0.1'])"]);
     await settle();
@@ -136,7 +136,9 @@ describe("filters", () => {
     const parent = Bun.spawn(["/bin/sh", "-c", "(sleep 0.8; /bin/sh -c 'exit 6'; true) & wait"], { stdio: ["ignore", "ignore", "ignore"] });
     await Bun.sleep(200); // the subshell now exists, before pstat starts
     const other = Bun.spawn(["/bin/sh", "-c", "sleep 0.6; /bin/sh -c 'exit 8'; true"], { stdio: ["ignore", "ignore", "ignore"] });
-    const run = await startPstat(["-j", "--pid", String(parent.pid)], { ready: /./ }).catch(async () => startPstat(["-j", "--pid", String(parent.pid)], { ready: /^/ }));
+    // Nothing shows until the subtree does something: wait for pstat to be subscribed instead.
+    const run = await startPstat(["-j", "--pid", String(parent.pid)], { ready: /^/ });
+    await Bun.sleep(300);
     await parent.exited;
     await other.exited;
     await settle();

@@ -21,7 +21,10 @@ export interface Running {
 }
 
 /** Starts dist/pstat and waits until it is subscribed (its heading is out). */
-export async function startPstat(args: string[], opts: { ready?: string | RegExp; env?: Record<string, string> } = {}): Promise<Running> {
+export async function startPstat(
+  args: string[],
+  opts: { ready?: string | RegExp; env?: Record<string, string>; probe?: boolean } = {},
+): Promise<Running> {
   const proc = Bun.spawn([PSTAT, ...args], {
     stdin: "ignore",
     stdout: "pipe",
@@ -61,7 +64,15 @@ export async function startPstat(args: string[], opts: { ready?: string | RegExp
     },
     finished,
   };
-  await running.waitFor(opts.ready ?? "Time");
+  if (opts.probe) {
+    // Formats without a heading: run short processes until the first event shows up.
+    const end = Date.now() + 5000;
+    while (out === "" && Date.now() < end) {
+      await Bun.spawn(["/bin/true"]).exited;
+      await Bun.sleep(50);
+    }
+  }
+  await running.waitFor(opts.ready ?? (opts.probe ? /./ : "Time"));
   return running;
 }
 

@@ -26,6 +26,8 @@ const SLOT_SIZE = 512;
 const MMSGHDR_SIZE = 64; // struct mmsghdr on LP64: msghdr (56) + msg_len + padding
 const MSG_DONTWAIT = 0x40;
 const POLLIN = 1;
+/** Resend an unanswered subscription this often. */
+const RESEND_MS = 250;
 
 /**
  * The proc connector socket: subscription and batched, non-blocking receive into a ring
@@ -41,7 +43,8 @@ export class ProcConnector {
   private readonly iov = new BigUint64Array(SLOTS * 2);
   private readonly pollfd = new Int32Array(2);
   private seq = 0;
-  private subscribed = false;
+  /** LISTEN requests sent (and to be undone at close). */
+  private listens = 0;
   private fd: number;
   /** Datagrams received so far. */
   head = 0;
@@ -92,31 +95,45 @@ export class ProcConnector {
   }
 
   private send(msg: Uint8Array): number {
-    const r = Number(libc.send(this.fd, msg, msg.byteLength, 0));
+    const r = libc.send(this.fd, msg, msg.byteLength, 0);
     return r < 0 ? errno() : 0;
   }
 
   /**
    * Subscribes and waits for the kernel's acknowledgement. Returns the ack's error code,
-   * or null when none came within `timeoutMs`. Events that arrive before the ack are
-   * dropped: they predate the moment pstat reports as its start.
+   * or null when none came within `timeoutMs`. The kernel sends every acknowledgement to
+   * every subscriber, so only one that echoes this request's random cookie counts: another pstat starting at the same moment must not vouch for this one.
+   * Events that arrive before the ack are dropped: they predate pstat's start.
    */
   listen(timeoutMs: number): number | null {
-    this.seq++;
-    const err = this.send(encodeMcastRequest(PROC_CN_MCAST_LISTEN, this.seq));
-    if (err !== 0) throw new RuntimeError(`cannot subscribe to process events: ${strerror(err)}` + privilegeHint(err));
-    this.subscribed = true;
+    const seq = ++this.seq;
+    const cookie = (Math.random() * 0xffffffff) >>> 0;
+    const request = encodeMcastRequest(PROC_CN_MCAST_LISTEN, seq, undefined, cookie);
     const deadline = performance.now() + timeoutMs;
     const view = new DataView(this.bytes.buffer);
+    let overflows = -1;
+    let sentAt = 0;
     for (;;) {
+      // Send again when the buffer overflowed (the ack may have been dropped) or after a
+      // quiet while; listeners is how many LISTENs an old kernel has counted.
+      const now = performance.now();
+      if (this.overflows !== overflows || now - sentAt > RESEND_MS) {
+        const err = this.send(request);
+        if (err !== 0) throw new RuntimeError(`cannot subscribe to process events: ${strerror(err)}` + privilegeHint(err));
+        this.listens++;
+        overflows = this.overflows;
+        sentAt = now;
+      }
       const left = deadline - performance.now();
       if (left <= 0) return null;
-      if (!this.wait(Math.ceil(left))) continue;
+      if (!this.wait(Math.ceil(Math.min(left, RESEND_MS)))) continue;
       this.receive();
       for (; this.tail < this.head; this.tail++) {
         const off = this.offset(this.tail);
         if (this.length(this.tail) < PROC_EVENT_OFFSET + 20) continue;
         if (view.getUint32(off + PROC_EVENT_OFFSET, true) !== What.NONE) continue;
+        // The kernel answers with ack = our ack + 1 (its seq field is the event counter).
+        if (view.getUint32(off + 28, true) !== ((cookie + 1) >>> 0)) continue;
         this.tail = this.head; // everything before the ack predates the subscription
         return view.getUint32(off + PROC_EVENT_OFFSET + 16, true);
       }
@@ -180,13 +197,16 @@ export class ProcConnector {
     return this.mmsgView.getUint32((n % SLOTS) * MMSGHDR_SIZE + 56, true);
   }
 
-  /** Drops the subscription (so the kernel stops building events when no one listens) and closes. */
+  /**
+   * Drops the subscription, so the kernel stops building events when no one listens, and
+   * closes. Kernels before 6.6 count every LISTEN, so each gets its IGNORE (newer kernels
+   * treat repeats as one).
+   */
   close(): void {
     if (this.fd < 0) return;
-    if (this.subscribed) {
+    for (; this.listens > 0; this.listens--) {
       this.seq++;
       this.send(encodeMcastRequest(PROC_CN_MCAST_IGNORE, this.seq));
-      this.subscribed = false;
     }
     libc.close(this.fd);
     this.fd = -1;

@@ -11,10 +11,7 @@ const CAP_NET_ADMIN = 12;
  * the cause has to be worked out from /proc.
  */
 export function whyNoEvents(): string {
-  const capEff = /^CapEff:\s*([0-9a-f]+)/m.exec(safeRead("/proc/self/status"))?.[1];
-  if (capEff !== undefined && (BigInt("0x" + capEff) & (1n << BigInt(CAP_NET_ADMIN))) === 0n) {
-    return "no process events arrive: pstat needs root or CAP_NET_ADMIN";
-  }
+  if (lacksNetAdmin()) return "no process events arrive: pstat needs root or CAP_NET_ADMIN";
   const pidNs = safeLink("/proc/self/ns/pid");
   if (pidNs !== null && pidNs !== INIT_PID_NS) {
     return "no process events arrive: pstat is in a PID namespace other than the host's (a container?), and the kernel sends process events only to the initial PID namespace";
@@ -24,6 +21,12 @@ export function whyNoEvents(): string {
     return "no process events arrive: pstat is in a user namespace, where CAP_NET_ADMIN does not count for the kernel's process events";
   }
   return "no process events arrive: the kernel did not acknowledge the subscription (built without CONFIG_PROC_EVENTS?)";
+}
+
+/** True when /proc/self/status shows CAP_NET_ADMIN missing from the effective set. */
+export function lacksNetAdmin(): boolean {
+  const capEff = /^CapEff:\s*([0-9a-f]+)/m.exec(safeRead("/proc/self/status"))?.[1];
+  return capEff !== undefined && (BigInt("0x" + capEff) & (1n << BigInt(CAP_NET_ADMIN))) === 0n;
 }
 
 function safeRead(path: string): string {

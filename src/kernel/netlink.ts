@@ -60,7 +60,7 @@ export function encodeSockaddr(groups: number): Uint8Array {
  * A LISTEN or IGNORE request. With `mask` the 8-byte proc_input form is used, which
  * kernels 6.6+ apply as a per-socket event filter; older kernels ignore it.
  */
-export function encodeMcastRequest(op: number, seq: number, mask?: number): Uint8Array {
+export function encodeMcastRequest(op: number, seq: number, mask?: number, ack = 0): Uint8Array {
   const payload = mask === undefined ? 4 : 8;
   const len = NLMSG_HDRLEN + CN_MSG_LEN + payload;
   const buf = new Uint8Array(len);
@@ -73,7 +73,7 @@ export function encodeMcastRequest(op: number, seq: number, mask?: number): Uint
   v.setUint32(16, CN_IDX_PROC, true);
   v.setUint32(20, CN_VAL_PROC, true);
   v.setUint32(24, seq, true);
-  v.setUint32(28, 0, true);
+  v.setUint32(28, ack >>> 0, true);
   v.setUint16(32, payload, true);
   v.setUint16(34, 0, true);
   v.setUint32(36, op, true);

@@ -1,74 +1,127 @@
-import { EAGAIN, EINTR, EPIPE, errno, libc, strerror } from "../kernel/libc";
+import { fstatSync } from "node:fs";
 import { RuntimeError } from "../errors";
+import { EAGAIN, EINTR, EPIPE, errno, libc, strerror } from "../kernel/libc";
 
 /** The reader went away (`pstat | head`): end quietly. */
 export class OutputClosed extends Error {}
 
-const CAPACITY = 1 << 20;
-/** Flush before a string this long could fail to fit (UTF-8 takes up to 3 bytes per UTF-16 unit). */
+const INITIAL = 1 << 20;
+/** A reader that stops reading may make pstat hold this much before it stops taking events. */
+const LIMIT = 16 << 20;
+/** UTF-8 takes up to 3 bytes per UTF-16 unit. */
 const HEADROOM = 3;
 const POLLOUT = 4;
+const F_GETFL = 3;
+const F_SETFL = 4;
+const O_NONBLOCK = 0o4000;
+
+function isPipeOrSocket(fd: number): boolean {
+  try {
+    const st = fstatSync(fd);
+    return st.isFIFO() || st.isSocket();
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Buffered output to a file descriptor through write(2): lines are encoded straight into
- * one reused buffer and written in large chunks. Handles short writes, EINTR and
- * non-blocking descriptors; a closed pipe raises OutputClosed, any other failure a
- * RuntimeError naming it.
+ * one reused buffer and written in large chunks. It never waits on its own: when the
+ * descriptor cannot take more (a pipe whose reader is slow, EAGAIN) it keeps the rest and
+ * says so in `backlogged`, and the monitor decides how to wait, so that signals are still
+ * handled. A closed pipe raises OutputClosed, any other failure a RuntimeError naming it.
  */
 export class Writer {
-  private readonly buf = Buffer.allocUnsafe(CAPACITY);
-  private len = 0;
+  private buf = Buffer.allocUnsafe(INITIAL);
+  /** Unwritten bytes are buf[start, end). */
+  private start = 0;
+  private end = 0;
   private readonly pollfd = new Int32Array(2);
   /** When the oldest unflushed byte was buffered (performance.now()), or -1. */
   pendingSince = -1;
+  /** The last flush stopped because the descriptor was full. */
+  backlogged = false;
 
-  constructor(private readonly fd: number) {
+  /**
+   * `ownsFd`: nobody else writes to the descriptor, so it may be made non-blocking. A
+   * blocking write into a pipe nobody reads would hang pstat beyond the reach of signals
+   * (the kernel restarts the write after each handler).
+   */
+  constructor(
+    private readonly fd: number,
+    ownsFd: boolean,
+  ) {
     this.pollfd[0] = fd;
     this.pollfd[1] = POLLOUT;
+    if (ownsFd && isPipeOrSocket(fd)) {
+      const flags = libc.fcntl(fd, F_GETFL, 0);
+      if (flags >= 0) libc.fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+    }
   }
 
   get buffered(): number {
-    return this.len;
+    return this.end - this.start;
   }
 
   write(s: string): void {
-    if (this.len + s.length * HEADROOM > CAPACITY) {
-      this.flush();
-      if (s.length * HEADROOM > CAPACITY) {
-        // Larger than the whole buffer (cannot happen with bounded command lines); write through.
-        const b = Buffer.from(s);
-        this.writeAll(b, b.length);
-        return;
-      }
-    }
-    if (this.len === 0) this.pendingSince = performance.now();
-    this.len += this.buf.write(s, this.len);
+    const need = s.length * HEADROOM;
+    if (this.end + need > this.buf.length) this.makeRoom(need);
+    if (this.end === this.start) this.pendingSince = performance.now();
+    this.end += this.buf.write(s, this.end);
   }
 
-  flush(): void {
-    if (this.len === 0) return;
-    const n = this.len;
-    this.len = 0;
-    this.pendingSince = -1;
-    this.writeAll(this.buf, n);
-  }
-
-  private writeAll(b: Uint8Array, n: number): void {
-    let off = 0;
-    while (off < n) {
-      const r = Number(libc.write(this.fd, off === 0 ? b : b.subarray(off), n - off));
+  /** Writes what it can without waiting; true when everything is out. */
+  flush(): boolean {
+    while (this.start < this.end) {
+      const n = this.end - this.start;
+      const r = libc.write(this.fd, this.start === 0 ? this.buf : this.buf.subarray(this.start), n);
       if (r >= 0) {
-        off += r;
+        this.start += r;
         continue;
       }
       const e = errno();
       if (e === EINTR) continue;
       if (e === EAGAIN) {
-        libc.poll(this.pollfd, 1, 1000); // a non-blocking descriptor: wait until it drains
-        continue;
+        this.backlogged = true;
+        return false;
       }
       if (e === EPIPE) throw new OutputClosed();
       throw new RuntimeError(`cannot write output: ${strerror(e)}`);
+    }
+    this.start = this.end = 0;
+    this.pendingSince = -1;
+    this.backlogged = false;
+    return true;
+  }
+
+  /** Waits up to `ms` for the descriptor to take more. */
+  waitWritable(ms: number): void {
+    libc.poll(this.pollfd, 1, ms);
+  }
+
+  private makeRoom(need: number): void {
+    this.flush();
+    if (this.start > 0) {
+      this.buf.copyWithin(0, this.start, this.end);
+      this.end -= this.start;
+      this.start = 0;
+    }
+    if (this.end + need <= this.buf.length) return;
+    // The reader is behind: hold more, up to LIMIT, then wait for it (the socket buffers
+    // meanwhile, and what overflows there is counted as lost).
+    let size = this.buf.length;
+    while (size < this.end + need && size < LIMIT) size *= 2;
+    if (size > this.buf.length) {
+      const bigger = Buffer.allocUnsafe(size);
+      this.buf.copy(bigger, 0, 0, this.end);
+      this.buf = bigger;
+    }
+    while (this.end + need > this.buf.length) {
+      this.waitWritable(100);
+      this.flush();
+      this.buf.copyWithin(0, this.start, this.end);
+      this.end -= this.start;
+      this.start = 0;
     }
   }
 }

@@ -42,7 +42,7 @@ export function readProcFile(pid: number, file: ProcFile, max = data.length): nu
   if (fd < 0) return -1;
   let len = 0;
   while (len < max) {
-    const n = Number(libc.read(fd, len === 0 ? data : data.subarray(len), max - len));
+    const n = libc.read(fd, len === 0 ? data : data.subarray(len), max - len);
     if (n <= 0) {
       if (n < 0 && len === 0) len = -1;
       break;
