@@ -16,7 +16,7 @@ import { libc, strerror } from "./kernel/libc";
 import { OutputClosed, Writer } from "./output/writer";
 import { ProcessTable, UNKNOWN, type ProcInfo } from "./proc/table";
 import type { Report, ReportKind } from "./report";
-import { isUnfiltered, kernelMask, needsTracking } from "./selection";
+import { kernelMask, needsTracking, worthFiltering } from "./selection";
 import { Statistics, type StatKind } from "./stats";
 
 const ACK_TIMEOUT_MS = 1000;
@@ -30,6 +30,8 @@ const PUMP_EVERY = 32;
 /** Longest stretch of work between visits to the event loop (where signal handlers run). */
 const YIELD_INTERVAL_MS = 20;
 const MAX_CPUS = 8192;
+const GC_INTERVAL_MS = Number(process.env.PSTAT_GC_MS ?? 1000);
+const GC_FULL = process.env.PSTAT_GC_FULL === "1";
 
 const yieldTurn = () => new Promise<void>((r) => setImmediate(r));
 
@@ -142,7 +144,7 @@ export class Monitor {
     const ack = conn.listen(ACK_TIMEOUT_MS);
     if (ack === null) throw new RuntimeError(whyNoEvents());
     if (ack !== 0) throw new RuntimeError(`the kernel refused the subscription: ${strerror(ack)}`);
-    if (!isUnfiltered(this.mask)) {
+    if (worthFiltering(this.mask)) {
       conn.setKernelFilter(this.mask);
       // Filtered-out events still advance the kernel's sequence numbers, so gaps stop meaning loss.
       this.exactLoss = false;
@@ -174,6 +176,7 @@ export class Monitor {
 
   /** Depth of the traced root, so --tree starts at 0 there. */
   private baseDepth = 0;
+  private lastGc = 0;
 
   private async loop(): Promise<void> {
     const conn = this.conn!;
@@ -203,6 +206,10 @@ export class Monitor {
       if (this.writer.pendingSince >= 0 && now - this.writer.pendingSince >= FLUSH_INTERVAL_MS) this.writer.flush();
       // Signal handlers and the child's exit run on the event loop: visit it whenever pstat
       // would sleep anyway (a signal cut poll short) and every few ms under load, not per batch.
+      if (now - this.lastGc >= GC_INTERVAL_MS) {
+        Bun.gc(GC_FULL);
+        this.lastGc = performance.now();
+      }
       if (idle || now - lastYield >= YIELD_INTERVAL_MS) {
         await yieldTurn();
         lastYield = performance.now();
@@ -391,7 +398,7 @@ export class Monitor {
         this.linesSinceHeader += TextFormatter.lines(r);
         if (this.linesSinceHeader >= this.screenRows - 1) this.header();
       }
-      this.writer.write(this.text!.format(r));
+      this.text!.format(r, this.writer);
     }
     if (this.cfg.lineBuffered) this.writer.flush();
   }

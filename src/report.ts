@@ -39,11 +39,3 @@ export interface Report {
   /** lost: how many, or -1 when the kernel's filter makes the count unknowable */
   count: number;
 }
-
-/** Formats reports for one output format. */
-export interface Formatter {
-  /** The column heading, or "" for formats without one. */
-  header(): string;
-  /** The text for one report, newline-terminated (a fork is two lines in text). */
-  format(r: Report): string;
-}

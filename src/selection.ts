@@ -1,5 +1,5 @@
 import { UsageError } from "./errors";
-import { ALL_EVENTS_MASK, What } from "./kernel/netlink";
+import { What } from "./kernel/netlink";
 
 /** Which event kinds the user asked to see (-e). */
 export interface Selection {
@@ -65,6 +65,13 @@ export function kernelMask(sel: Selection, tracking: boolean): number {
   return m >>> 0;
 }
 
-export function isUnfiltered(mask: number): boolean {
-  return (mask & ALL_EVENTS_MASK) >>> 0 === ALL_EVENTS_MASK >>> 0;
+/**
+ * Whether to ask the kernel to filter. Filtering costs pstat its exact loss count (the
+ * kernel's per-CPU sequence then skips filtered events too), so it is worth it only when
+ * it keeps out part of the bulk of the traffic, forks, execs and exits; when all three
+ * are needed anyway, the rest is too rare to matter.
+ */
+export function worthFiltering(mask: number): boolean {
+  const bulk = What.FORK | What.EXEC | What.EXIT;
+  return (mask & bulk) >>> 0 !== bulk >>> 0;
 }

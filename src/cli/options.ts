@@ -39,7 +39,7 @@ export const options = {
   rcvbuf: {
     type: "string",
     valueHint: "BYTES",
-    description: "netlink receive buffer size, with optional K/M suffix (default: 8M)",
+    description: "netlink receive buffer size, with optional K/M suffix (default: 32M)",
   },
   json: { type: "boolean", alias: "j", description: "write one JSON object per event per line (JSON Lines)" },
   output: { type: "string", alias: "o", valueHint: "FILE", description: "write events to FILE instead of standard output" },

@@ -6,6 +6,9 @@ import { parseEvents, selectAll } from "../selection";
 import { uidOf } from "../proc/users";
 import { options } from "./options";
 
+/** Room for tens of thousands of events, for the moments pstat is not scheduled (a storm on every core). */
+const DEFAULT_RCVBUF = "32M";
+
 export type Cli = { action: "help" } | { action: "version" } | { action: "run"; config: Config };
 
 type Def = { type: "boolean" | "string"; alias?: string };
@@ -70,7 +73,7 @@ export function parseCli(argv: string[]): Cli {
       extra: flag("extra") || everything,
       lineBuffered: flag("line-buffered"),
       realtime: flag("realtime") || everything,
-      rcvbuf: parseSize(str("rcvbuf") ?? "8M"),
+      rcvbuf: parseSize(str("rcvbuf") ?? DEFAULT_RCVBUF),
       time: parseTime(str("time")),
       json: flag("json"),
       tree: flag("tree"),

@@ -1,7 +1,7 @@
 import type { ProcInfo } from "../proc/table";
 import { ttyName } from "../proc/tty";
 import { userName } from "../proc/users";
-import type { Formatter, Report } from "../report";
+import type { Report } from "../report";
 import type { Statistics } from "../stats";
 import { STAT_KINDS } from "../stats";
 import { signalName } from "./signals";
@@ -16,16 +16,12 @@ const strOrNull = (s: string | null) => (s === null ? "null" : str(s));
  * as \xNN, \n, \t; backslash doubled; invalid UTF-8 bytes as \xNN), so every line is
  * valid UTF-8 and nothing a process puts in its name is dropped or taken literally.
  */
-export class JsonFormatter implements Formatter {
+export class JsonFormatter {
   constructor(
     private readonly clock: Clock,
     private readonly extra: boolean,
     private readonly tree: boolean,
   ) {}
-
-  header(): string {
-    return "";
-  }
 
   format(r: Report): string {
     const p = r.proc;

@@ -1,8 +1,9 @@
 import { createColors } from "picocolors";
+import type { Writer } from "../output/writer";
 import type { ProcInfo } from "../proc/table";
 import { ttyName } from "../proc/tty";
 import { userName } from "../proc/users";
-import type { Formatter, Report, ReportKind } from "../report";
+import type { Report, ReportKind } from "../report";
 import { signalName } from "./signals";
 import type { TimeFormatter } from "./time";
 
@@ -40,6 +41,9 @@ const INFO_WIDTH = 8;
 const DURATION_WIDTH = 8;
 const USER_WIDTH = 8;
 const TTY_WIDTH = 7;
+/** Everything on a line but the names, generously: time, columns, glyphs (3 bytes), colour codes. */
+const FIXED_BYTES = 256;
+const MAX_INDENT = 40;
 
 export interface TextOptions {
   time: TimeFormatter;
@@ -50,24 +54,21 @@ export interface TextOptions {
   tree: boolean;
 }
 
-type Paint = (s: string) => string;
-
 /**
  * The human format, one event per line in the seed's columns:
  * Time Event PID [UID EUID TTY] Info Duration Process.
+ * Lines are appended field by field into the writer's buffer: no string per line.
  */
-export class TextFormatter implements Formatter {
-  private readonly paint: Record<ReportKind, Paint>;
+export class TextFormatter {
+  private readonly label: Record<ReportKind, string>;
   private readonly infoWidth: number;
 
   constructor(private readonly o: TextOptions) {
     const c = createColors(o.color);
-    const same = (s: string) => s;
-    this.paint = {
+    const paint: Partial<Record<ReportKind, (s: string) => string>> = {
       fork: c.blue,
       clone: c.blue,
       exec: c.green,
-      exit: same,
       core: (s) => c.bold(c.red(s)),
       comm: c.magenta,
       ptrace: c.yellow,
@@ -76,6 +77,9 @@ export class TextFormatter implements Formatter {
       sid: c.cyan,
       lost: (s) => c.bold(c.red(s)),
     };
+    this.label = Object.fromEntries(
+      Object.entries(LABELS).map(([k, v]) => [k, paint[k as ReportKind]?.(v) ?? v]),
+    ) as Record<ReportKind, string>;
     this.infoWidth = INFO_WIDTH + (o.glyphs ? 1 : 0);
   }
 
@@ -88,80 +92,130 @@ export class TextFormatter implements Formatter {
     return h;
   }
 
-  format(r: Report): string {
-    const p = r.proc;
-    switch (r.kind) {
-      case "fork":
-      case "clone":
-        return (
-          this.line(r, r.parentTgid, r.parent, GLYPHS.parent, "parent", false, "", r.parent.name, r.depth - 1) +
-          this.line(r, r.pid, p, r.kind === "fork" ? GLYPHS.child : GLYPHS.thread, r.kind === "fork" ? "child" : "thread", false, "", p.name, r.depth)
-        );
-      case "exec":
-        return this.line(r, r.pid, p, GLYPHS.exec, "", false, "", p.name, r.depth);
-      case "exit": {
-        const info = r.signal === null ? String(r.exitCode) : signalName(r.signal) + (r.coreDumped ? "*" : "");
-        const dur = Number.isNaN(r.duration) ? "" : r.duration.toFixed(3);
-        return this.line(r, r.pid, p, GLYPHS.exit, info, true, dur, p.name, r.depth);
-      }
-      case "core":
-        return this.line(r, r.pid, p, GLYPHS.core, "", false, "", p.name, r.depth);
-      case "comm":
-        return this.line(r, r.pid, p, GLYPHS.comm, "", false, "", `${r.oldComm} -> ${p.comm}`, r.depth);
-      case "ptrace": {
-        const by = r.tracerPid !== 0 ? ` (traced by ${r.tracerPid} ${r.tracer.name})` : "";
-        return this.line(r, r.pid, p, GLYPHS.ptrace, r.tracerPid !== 0 ? "attach" : "detach", false, "", p.name + by, r.depth);
-      }
-      case "uid":
-        return this.line(r, r.pid, p, GLYPHS.uid, "", false, "", `${p.name} (uid ${idName(r.ruid)}, euid ${idName(r.euid)})`, r.depth);
-      case "gid":
-        return this.line(r, r.pid, p, GLYPHS.gid, "", false, "", `${p.name} (gid ${r.rgid}, egid ${r.egid})`, r.depth);
-      case "sid":
-        return this.line(r, r.pid, p, GLYPHS.sid, String(r.pid), true, "", p.name, r.depth);
-      case "lost":
-        return this.line(
-          r,
-          "-",
-          null,
-          GLYPHS.lost,
-          r.count >= 0 ? String(r.count) : "?",
-          true,
-          "",
-          r.count >= 0 ? `${r.count} events lost (receive buffer overflow)` : "events lost (receive buffer overflow; count unknown with a kernel-side event filter)",
-          0,
-        );
-    }
-  }
-
-  /** Lines per report, for counting a screenful. */
+  /** Lines a report takes, for counting a screenful. */
   static lines(r: Report): number {
     return r.kind === "fork" || r.kind === "clone" ? 2 : 1;
   }
 
-  private line(
-    r: Report,
-    pid: number | string,
-    p: ProcInfo | null,
-    glyph: string,
-    info: string,
-    infoRight: boolean,
-    duration: string,
-    process: string,
-    depth: number,
-  ): string {
+  format(r: Report, w: Writer): void {
+    const p = r.proc;
+    switch (r.kind) {
+      case "fork":
+      case "clone":
+        this.start(w, r, r.parentTgid, r.parent, r.parent.name.length);
+        this.info(w, GLYPHS.parent, "parent", false);
+        this.process(w, r.parent.name, r.depth - 1);
+        this.start(w, r, r.pid, p, p.name.length);
+        this.info(w, r.kind === "fork" ? GLYPHS.child : GLYPHS.thread, r.kind === "fork" ? "child" : "thread", false);
+        return this.process(w, p.name, r.depth);
+      case "exec":
+        this.start(w, r, r.pid, p, p.name.length);
+        this.info(w, GLYPHS.exec, "", false);
+        return this.process(w, p.name, r.depth);
+      case "exit": {
+        this.start(w, r, r.pid, p, p.name.length);
+        if (r.signal === null) {
+          if (this.o.glyphs) w.utf8(GLYPHS.exit);
+          w.uint(r.exitCode ?? 0, INFO_WIDTH);
+          w.byte(0x20);
+        } else this.info(w, GLYPHS.exit, signalName(r.signal) + (r.coreDumped ? "*" : ""), true);
+        if (Number.isNaN(r.duration)) w.spaces(DURATION_WIDTH);
+        else this.seconds(w, r.duration);
+        return this.process(w, p.name, r.depth, true);
+      }
+      case "core":
+        this.start(w, r, r.pid, p, p.name.length);
+        this.info(w, GLYPHS.core, "", false);
+        return this.process(w, p.name, r.depth);
+      case "comm":
+        this.start(w, r, r.pid, p, r.oldComm.length + p.comm.length + 4);
+        this.info(w, GLYPHS.comm, "", false);
+        return this.process(w, `${r.oldComm} -> ${p.comm}`, r.depth);
+      case "ptrace": {
+        const by = r.tracerPid !== 0 ? ` (traced by ${r.tracerPid} ${r.tracer.name})` : "";
+        this.start(w, r, r.pid, p, p.name.length + by.length);
+        this.info(w, GLYPHS.ptrace, r.tracerPid !== 0 ? "attach" : "detach", false);
+        return this.process(w, p.name + by, r.depth);
+      }
+      case "uid": {
+        const text = `${p.name} (uid ${idName(r.ruid)}, euid ${idName(r.euid)})`;
+        this.start(w, r, r.pid, p, text.length);
+        this.info(w, GLYPHS.uid, "", false);
+        return this.process(w, text, r.depth);
+      }
+      case "gid": {
+        const text = `${p.name} (gid ${r.rgid}, egid ${r.egid})`;
+        this.start(w, r, r.pid, p, text.length);
+        this.info(w, GLYPHS.gid, "", false);
+        return this.process(w, text, r.depth);
+      }
+      case "sid":
+        this.start(w, r, r.pid, p, p.name.length);
+        this.info(w, GLYPHS.sid, String(r.pid), true);
+        return this.process(w, p.name, r.depth);
+      case "lost": {
+        const text = r.count >= 0 ? `${r.count} events lost (receive buffer overflow)` : "events lost (receive buffer overflow; count unknown with a kernel-side event filter)";
+        this.start(w, r, -1, null, text.length);
+        this.info(w, GLYPHS.lost, r.count >= 0 ? String(r.count) : "?", true);
+        return this.process(w, text, 0);
+      }
+    }
+  }
+
+  /** Time, Event, PID and the -x columns; reserves room for the line. */
+  private start(w: Writer, r: Report, pid: number, p: ProcInfo | null, nameLength: number): void {
     const o = this.o;
-    let s = o.time.format === "none" ? "" : o.time.text(r.ts) + " ";
-    s += this.paint[r.kind](LABELS[r.kind]) + " " + String(pid).padStart(o.pidWidth);
+    w.reserve(FIXED_BYTES + 2 * MAX_INDENT + nameLength * 3);
+    if (o.time.format !== "none") {
+      w.ascii(o.time.text(r.ts));
+      w.byte(0x20);
+    }
+    w.ascii(this.label[r.kind]);
+    w.byte(0x20);
+    if (pid < 0) {
+      w.spaces(o.pidWidth - 1);
+      w.byte(0x2d); // "-"
+    } else w.uint(pid, o.pidWidth);
     if (o.extra) {
       const uid = p && p.uid >= 0 ? userName(p.uid) : "?";
       const euid = p && p.euid >= 0 ? userName(p.euid) : "?";
       const tty = p && p.tty >= 0 ? ttyName(p.tty) : "?";
-      s += " " + uid.padStart(USER_WIDTH) + " " + euid.padStart(USER_WIDTH) + " " + tty.padEnd(TTY_WIDTH);
+      w.utf8(" " + uid.padStart(USER_WIDTH) + " " + euid.padStart(USER_WIDTH) + " " + tty.padEnd(TTY_WIDTH));
     }
-    s += " " + (o.glyphs ? glyph : "") + (infoRight ? info.padStart(INFO_WIDTH) : info.padEnd(INFO_WIDTH));
-    s += " " + duration.padStart(DURATION_WIDTH) + " ";
-    if (o.tree && depth > 0) s += "  ".repeat(Math.min(depth, 40));
-    return s + process + "\n";
+    w.byte(0x20);
+  }
+
+  /** The Info column (glyph first with -g), then the separating space. */
+  private info(w: Writer, glyph: string, info: string, right: boolean): void {
+    if (this.o.glyphs) w.utf8(glyph);
+    if (right) w.spaces(INFO_WIDTH - info.length);
+    w.ascii(info);
+    if (!right) w.spaces(INFO_WIDTH - info.length);
+    w.byte(0x20);
+  }
+
+  /** Seconds with three decimals, right-aligned in the Duration column. */
+  private seconds(w: Writer, s: number): void {
+    const ms = Math.round(s * 1000);
+    const whole = Math.floor(ms / 1000);
+    const frac = ms - whole * 1000;
+    let digits = 1;
+    for (let x = whole; x >= 10; x = Math.floor(x / 10)) digits++;
+    w.spaces(DURATION_WIDTH - digits - 4);
+    w.uint(whole);
+    w.byte(0x2e); // "."
+    if (frac < 100) w.byte(0x30);
+    if (frac < 10) w.byte(0x30);
+    w.uint(frac);
+  }
+
+  /** The Duration column (blank unless already written) and the Process column. */
+  private process(w: Writer, name: string, depth: number, durationDone = false): void {
+    if (!durationDone) w.spaces(DURATION_WIDTH);
+    w.byte(0x20);
+    if (this.o.tree && depth > 0) w.spaces(2 * Math.min(depth, MAX_INDENT));
+    w.utf8(name);
+    w.byte(0x0a);
   }
 }
 

@@ -21,8 +21,8 @@ import {
 
 /** Slots in the receive ring: enough to take a whole burst without going back to the kernel. */
 const SLOTS = 4096;
-/** One proc event is 76 bytes; a slot holds several in case a kernel packs them together. */
-const SLOT_SIZE = 512;
+/** One proc event is 76 bytes; a slot holds three in case a kernel packs them together. */
+const SLOT_SIZE = 256;
 const MMSGHDR_SIZE = 64; // struct mmsghdr on LP64: msghdr (56) + msg_len + padding
 const MSG_DONTWAIT = 0x40;
 const POLLIN = 1;

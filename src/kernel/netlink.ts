@@ -42,10 +42,6 @@ export const What = {
   EXIT: 0x80000000,
 } as const;
 
-/** Every bit the kernel's filter understands; a mask of all of them means "unfiltered". */
-export const ALL_EVENTS_MASK =
-  What.FORK | What.EXEC | What.UID | What.GID | What.SID | What.PTRACE | What.COMM | What.COREDUMP | What.EXIT;
-
 /** The 12-byte sockaddr_nl that joins the proc connector's multicast group. */
 export function encodeSockaddr(groups: number): Uint8Array {
   const buf = new Uint8Array(12);

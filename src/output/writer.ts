@@ -31,8 +31,16 @@ function isPipeOrSocket(fd: number): boolean {
  * says so in `backlogged`, and the monitor decides how to wait, so that signals are still
  * handled. A closed pipe raises OutputClosed, any other failure a RuntimeError naming it.
  */
+/** Node's and Bun's undocumented encoders that write at an offset without a view or a result object. */
+type FastBuffer = Buffer & {
+  utf8Write(s: string, offset: number): number;
+  latin1Write(s: string, offset: number): number;
+};
+
+const alloc = (n: number) => Buffer.allocUnsafe(n) as FastBuffer;
+
 export class Writer {
-  private buf = Buffer.allocUnsafe(INITIAL);
+  private buf = alloc(INITIAL);
   /** Unwritten bytes are buf[start, end). */
   private start = 0;
   private end = 0;
@@ -64,10 +72,49 @@ export class Writer {
   }
 
   write(s: string): void {
-    const need = s.length * HEADROOM;
-    if (this.end + need > this.buf.length) this.makeRoom(need);
+    this.reserve(s.length * HEADROOM);
+    this.end += this.buf.utf8Write(s, this.end);
+  }
+
+  /**
+   * Makes room for `bytes` more; the appenders below then write without checking, so a
+   * formatter reserves a line's worst case once and appends its fields straight into
+   * the buffer, with no string per line.
+   */
+  reserve(bytes: number): void {
+    if (this.end + bytes > this.buf.length) this.makeRoom(bytes);
     if (this.end === this.start) this.pendingSince = performance.now();
-    this.end += this.buf.write(s, this.end);
+  }
+
+  /** Text known to be ASCII (labels, digits, fixed words). */
+  ascii(s: string): void {
+    this.end += this.buf.latin1Write(s, this.end);
+  }
+
+  /** Any text (names, already escaped): up to 3 bytes per UTF-16 unit. */
+  utf8(s: string): void {
+    this.end += this.buf.utf8Write(s, this.end);
+  }
+
+  spaces(n: number): void {
+    if (n <= 0) return;
+    this.buf.fill(0x20, this.end, this.end + n);
+    this.end += n;
+  }
+
+  byte(b: number): void {
+    this.buf[this.end++] = b;
+  }
+
+  /** A non-negative integer right-aligned in `width` columns. */
+  uint(v: number, width = 0): void {
+    let digits = 1;
+    for (let x = v; x >= 10; x = Math.floor(x / 10)) digits++;
+    this.spaces(width - digits);
+    const b = this.buf;
+    let i = this.end + digits - 1;
+    for (let x = v; i >= this.end; x = Math.floor(x / 10)) b[i--] = 48 + (x % 10);
+    this.end += digits;
   }
 
   /** Writes what it can without waiting; true when everything is out. */
@@ -112,7 +159,7 @@ export class Writer {
     let size = this.buf.length;
     while (size < this.end + need && size < LIMIT) size *= 2;
     if (size > this.buf.length) {
-      const bigger = Buffer.allocUnsafe(size);
+      const bigger = alloc(size);
       this.buf.copy(bigger, 0, 0, this.end);
       this.buf = bigger;
     }
