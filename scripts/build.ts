@@ -51,6 +51,9 @@ export async function build(opts: BuildOptions): Promise<void> {
     `--define=PSTAT_COMMIT=${JSON.stringify(commit)}`,
     `--define=PSTAT_LIBC=${JSON.stringify(libc)}`,
     `--outfile=${opts.outfile}`,
+    // A root tool must not pick up a .env or bunfig.toml from whatever directory it runs in.
+    "--no-compile-autoload-dotenv",
+    "--no-compile-autoload-bunfig",
   ];
   if (opts.bytecode) args.push("--bytecode");
   if (opts.target) args.push(`--target=${opts.target}`);

@@ -26,12 +26,10 @@ const IDLE_WAKE_MS = 1000;
 /** Datagrams handled before yielding to the event loop (signals, timers, the child). */
 const DATAGRAMS_PER_TURN = 4096;
 /** Go back to the socket after this many datagrams, to read exec'd command lines early. */
-const PUMP_EVERY = 32;
+const PUMP_EVERY = 8;
 /** Longest stretch of work between visits to the event loop (where signal handlers run). */
 const YIELD_INTERVAL_MS = 20;
 const MAX_CPUS = 8192;
-const GC_INTERVAL_MS = Number(process.env.PSTAT_GC_MS ?? 1000);
-const GC_FULL = process.env.PSTAT_GC_FULL === "1";
 
 const yieldTurn = () => new Promise<void>((r) => setImmediate(r));
 
@@ -176,7 +174,6 @@ export class Monitor {
 
   /** Depth of the traced root, so --tree starts at 0 there. */
   private baseDepth = 0;
-  private lastGc = 0;
 
   private async loop(): Promise<void> {
     const conn = this.conn!;
@@ -206,10 +203,6 @@ export class Monitor {
       if (this.writer.pendingSince >= 0 && now - this.writer.pendingSince >= FLUSH_INTERVAL_MS) this.writer.flush();
       // Signal handlers and the child's exit run on the event loop: visit it whenever pstat
       // would sleep anyway (a signal cut poll short) and every few ms under load, not per batch.
-      if (now - this.lastGc >= GC_INTERVAL_MS) {
-        Bun.gc(GC_FULL);
-        this.lastGc = performance.now();
-      }
       if (idle || now - lastYield >= YIELD_INTERVAL_MS) {
         await yieldTurn();
         lastYield = performance.now();

@@ -291,7 +291,9 @@ export class ProcessTable {
     const comm = escapeBytes(data, st.commStart, st.commEnd);
     const kthread = (st.flags & PF_KTHREAD) !== 0;
     const info: ProcInfo = {
-      name: kthread ? `[${comm}]` : this.opts.mode.comm ? comm : (name ?? comm),
+      // No command line and not a kernel thread: the process has exited (a zombie). Its
+      // comm is kept, but the name column says plainly that the command line is gone.
+      name: kthread ? `[${comm}]` : this.opts.mode.comm ? comm : (name ?? UNKNOWN_NAME),
       cmdline,
       comm,
       start: this.opts.clock.monoFromTicks(st.startTicks),
