@@ -13,6 +13,7 @@ import { TimeFormatter } from "./format/time";
 import { ProcConnector } from "./kernel/connector";
 import { lacksNetAdmin, whyNoEvents } from "./kernel/diagnose";
 import { libc, strerror } from "./kernel/libc";
+import { raisePriority, setRealtime } from "./kernel/priority";
 import { OutputClosed, Writer } from "./output/writer";
 import { ProcessTable, UNKNOWN, type ProcInfo } from "./proc/table";
 import type { Report, ReportKind } from "./report";
@@ -135,7 +136,8 @@ export class Monitor {
   }
 
   private start(): void {
-    if (this.cfg.realtime) setRealtime();
+    if (!this.cfg.realtime) raisePriority();
+    else if (!setRealtime()) process.stderr.write("pstat: warning: cannot switch to real-time scheduling; carrying on\n");
     if (lacksNetAdmin()) throw new RuntimeError("pstat needs root or CAP_NET_ADMIN to receive process events");
     const conn = ProcConnector.open(this.cfg.rcvbuf);
     this.conn = conn;
@@ -463,14 +465,6 @@ export function wantColor(terminal: boolean): boolean {
 function terminalRows(fd: number): number {
   const ws = new Uint16Array(4);
   return libc.ioctl(fd, 0x5413, ws) === 0 ? ws[0]! : 24; // TIOCGWINSZ
-}
-
-function setRealtime(): void {
-  const SCHED_FIFO = 1;
-  const prio = libc.sched_get_priority_max(SCHED_FIFO);
-  if (libc.sched_setscheduler(0, SCHED_FIFO, new Int32Array([prio])) !== 0) {
-    process.stderr.write("pstat: warning: cannot switch to real-time scheduling; carrying on\n");
-  }
 }
 
 export type { ProcInfo };

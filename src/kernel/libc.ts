@@ -27,6 +27,7 @@ const lib = dlopen(libcName(), {
   clock_gettime: { args: [i32, ptr], returns: i32 },
   sched_get_priority_max: { args: [i32], returns: i32 },
   sched_setscheduler: { args: [i32, i32, ptr], returns: i32 },
+  setpriority: { args: [i32, i32, i32], returns: i32 },
   sysconf: { args: [i32], returns: i64 },
   __errno_location: { args: [], returns: ptr },
 });

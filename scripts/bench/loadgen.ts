@@ -1,0 +1,80 @@
+// Builds and runs scripts/bench/loadgen.c, and reads back the PIDs it made.
+import { readFileSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { exitedWithin, track } from "./proc";
+
+export type Mode = "fork" | "exec";
+
+export interface Load {
+  mode: Mode;
+  n: number;
+  producers: number;
+  wallMs: number;
+  /** forks that failed and were retried, or children that did not exit 0 */
+  failed: number;
+  mainPid: number;
+  producerPids: number[];
+  /** every process the load created, in creation order per producer */
+  pids: number[];
+  /** how a monitor should name a fork child: the load generator's command line */
+  cmdline: string;
+}
+
+const SOURCE = resolve(import.meta.dir, "loadgen.c");
+
+/** Compiles loadgen.c into `dir` unless an up-to-date binary is already there. */
+export function compileLoadgen(dir: string): string {
+  const bin = join(dir, "loadgen");
+  try {
+    if (statSync(bin).mtimeMs >= statSync(SOURCE).mtimeMs) return bin;
+  } catch {
+    // not built yet
+  }
+  const r = Bun.spawnSync(["cc", "-O2", "-Wall", "-o", bin, SOURCE], { stderr: "pipe" });
+  if (r.exitCode !== 0) throw new Error(`cc failed to build the load generator:\n${r.stderr.toString()}`);
+  return bin;
+}
+
+export function parsePidFile(text: string, cmdline: string): Load {
+  const lines = text.split("\n");
+  const header = lines[0] ?? "";
+  const kv = Object.fromEntries([...header.matchAll(/(\w+)=(\S+)/g)].map((m) => [m[1], m[2]]));
+  const load: Load = {
+    mode: kv.mode === "exec" ? "exec" : "fork",
+    n: Number(kv.n),
+    producers: Number(kv.producers),
+    wallMs: Number(kv.wall_ns) / 1e6,
+    failed: Number(kv.failed),
+    mainPid: 0,
+    producerPids: [],
+    pids: [],
+    cmdline,
+  };
+  for (const line of lines.slice(1)) {
+    const [kind, pid] = line.split(" ");
+    if (pid === undefined) continue;
+    if (kind === "main") load.mainPid = Number(pid);
+    else if (kind === "producer") load.producerPids.push(Number(pid));
+    else load.pids.push(Number(pid));
+  }
+  return load;
+}
+
+/** Runs one load to completion; a hung load generator is killed after `timeoutMs`. */
+export async function runLoad(
+  bin: string,
+  mode: Mode,
+  n: number,
+  producers: number,
+  pidFile: string,
+  timeoutMs: number,
+): Promise<Load> {
+  const argv = [bin, mode, String(n), String(producers), pidFile];
+  const proc = track(Bun.spawn(argv, { stdin: "ignore", stdout: "inherit", stderr: "inherit" }));
+  if (!(await exitedWithin(proc, timeoutMs))) {
+    proc.kill("SIGKILL");
+    throw new Error(`load generator did not finish within ${timeoutMs / 1000} s`);
+  }
+  if (proc.exitCode !== 0) throw new Error(`load generator failed (exit ${proc.exitCode})`);
+  return parsePidFile(readFileSync(pidFile, "utf8"), argv.join(" "));
+}

@@ -1,0 +1,119 @@
+// Readers for the /proc files the bench samples while a monitor runs.
+import { readFileSync, readdirSync, readlinkSync } from "node:fs";
+
+const NETLINK_CONNECTOR = 11;
+const CN_IDX_PROC = 1;
+
+let clkTckCache: number | undefined;
+
+/** Clock ticks per second, the unit of utime/stime in /proc/PID/stat. */
+export function clkTck(): number {
+  if (clkTckCache === undefined) {
+    const r = Bun.spawnSync(["getconf", "CLK_TCK"]);
+    const v = Number.parseInt(r.stdout.toString().trim(), 10);
+    clkTckCache = Number.isFinite(v) && v > 0 ? v : 100;
+  }
+  return clkTckCache;
+}
+
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+/** utime + stime of the whole thread group, in clock ticks (stat fields 14 and 15). */
+export function cpuTicks(pid: number): number | undefined {
+  const stat = readText(`/proc/${pid}/stat`);
+  if (stat === undefined) return undefined;
+  // comm (field 2) may hold spaces and parentheses: split after the last ')'.
+  const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const utime = Number(rest[14 - 3]);
+  const stime = Number(rest[15 - 3]);
+  return Number.isFinite(utime) && Number.isFinite(stime) ? utime + stime : undefined;
+}
+
+export interface Memory {
+  rssKiB: number;
+  hwmKiB: number;
+}
+
+export function memory(pid: number): Memory | undefined {
+  const status = readText(`/proc/${pid}/status`);
+  if (status === undefined) return undefined;
+  const field = (name: string): number => {
+    const m = status.match(new RegExp(`^${name}:\\s+(\\d+) kB`, "m"));
+    return m ? Number(m[1]) : Number.NaN;
+  };
+  return { rssKiB: field("VmRSS"), hwmKiB: field("VmHWM") };
+}
+
+/** True while the process exists and is not a zombie. */
+export function alive(pid: number): boolean {
+  const stat = readText(`/proc/${pid}/stat`);
+  if (stat === undefined) return false;
+  return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+}
+
+export interface ProcSocket {
+  /** bytes waiting in the receive queue */
+  rmem: number;
+  /** datagrams the kernel dropped because the receive queue was full */
+  drops: number;
+}
+
+function socketInodes(pid: number): Set<number> {
+  const inodes = new Set<number>();
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return inodes;
+  }
+  for (const fd of fds) {
+    try {
+      const m = readlinkSync(`/proc/${pid}/fd/${fd}`).match(/^socket:\[(\d+)\]$/);
+      if (m) inodes.add(Number(m[1]));
+    } catch {
+      // fd closed between readdir and readlink
+    }
+  }
+  return inodes;
+}
+
+/**
+ * The process's NETLINK_CONNECTOR socket bound to the proc connector group, from
+ * /proc/net/netlink. Its existence tells that the monitor has bound (it sends its
+ * LISTEN request right after); Rmem tells whether it has drained its backlog and
+ * Drops counts what the kernel threw away on overflow, whatever the monitor prints.
+ */
+export function procConnectorSocket(pid: number): ProcSocket | undefined {
+  const inodes = socketInodes(pid);
+  if (inodes.size === 0) return undefined;
+  const table = readText("/proc/net/netlink");
+  if (table === undefined) return undefined;
+  // sk Eth Pid Groups Rmem Wmem Dump Locks Drops Inode
+  for (const line of table.split("\n").slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 10) continue;
+    if (Number(f[1]) !== NETLINK_CONNECTOR) continue;
+    if ((Number.parseInt(f[3] ?? "0", 16) & CN_IDX_PROC) === 0) continue;
+    if (!inodes.has(Number(f[9]))) continue;
+    return { rmem: Number(f[4]), drops: Number(f[8]) };
+  }
+  return undefined;
+}
+
+export function kernelRelease(): string {
+  return readText("/proc/sys/kernel/osrelease")?.trim() ?? "unknown";
+}
+
+export function pidMax(): number {
+  return Number(readText("/proc/sys/kernel/pid_max")?.trim() ?? "32768");
+}
+
+export function cpuCount(): number {
+  return navigator.hardwareConcurrency;
+}
