@@ -10,7 +10,8 @@ import { JsonFormatter } from "./format/json";
 import { decodeStatus, type ExitStatus } from "./format/signals";
 import { TextFormatter } from "./format/text";
 import { TimeFormatter } from "./format/time";
-import { ProcConnector } from "./kernel/connector";
+import { kernelFilters, ProcConnector } from "./kernel/connector";
+import { What } from "./kernel/netlink";
 import { lacksNetAdmin, whyNoEvents } from "./kernel/diagnose";
 import { libc, strerror } from "./kernel/libc";
 import { raisePriority, setRealtime } from "./kernel/priority";
@@ -28,6 +29,10 @@ const IDLE_WAKE_MS = 1000;
 const DATAGRAMS_PER_TURN = 4096;
 /** Go back to the socket after this many datagrams, to read exec'd command lines early. */
 const PUMP_EVERY = 8;
+/** While events flow, how long the bulk may gather before pstat takes it (execs wake it at once). */
+const BATCH_MS = 5;
+const EXEC_SLOTS = 256;
+const EXEC_RCVBUF = 1 << 20;
 /** Longest stretch of work between visits to the event loop (where signal handlers run). */
 const YIELD_INTERVAL_MS = 20;
 const MAX_CPUS = 8192;
@@ -55,6 +60,14 @@ export class Monitor {
   private readonly filter: ProcessFilter;
   private conn: ProcConnector | null = null;
   private decoder: Decoder | null = null;
+  /**
+   * A second subscription that the kernel filters down to execs (6.6+). pstat wakes at
+   * once for these, to read the new program's command line while it still exists, and
+   * otherwise lets the bulk of the events gather for a few milliseconds: one wakeup per
+   * batch instead of one per event.
+   */
+  private execConn: ProcConnector | null = null;
+  private execDecoder: Decoder | null = null;
   private stopRequested = false;
   private exactLoss = true;
   private readonly lastSeq = new Float64Array(MAX_CPUS).fill(-1);
@@ -81,6 +94,7 @@ export class Monitor {
       mode: cfg.name,
       wantUids: cfg.extra || cfg.uid !== null,
       tracking: this.tracking,
+      execStat: cfg.events.comm || cfg.json || cfg.name.comm,
       clock: this.clock,
     });
     if (following) this.subtree = new Subtree(cfg.pids ?? []);
@@ -128,6 +142,7 @@ export class Monitor {
       if (!(e instanceof OutputClosed)) throw e;
     } finally {
       this.conn?.close();
+      this.execConn?.close();
       if (this.cfg.output !== null) closeSync(this.outFd);
     }
     if (this.cfg.command === null) return 0;
@@ -150,6 +165,7 @@ export class Monitor {
       this.exactLoss = false;
     }
     this.decoder = new Decoder(conn.bytes);
+    if (this.prefetch && this.mask !== What.EXEC && kernelFilters()) this.openExecWatch();
     this.table.preload();
     if (this.cfg.pids !== null) {
       for (const pid of this.cfg.pids) if (this.table.get(pid) === UNKNOWN) throw new RuntimeError(`no process with PID ${pid}`);
@@ -158,6 +174,17 @@ export class Monitor {
     }
     if (!this.cfg.quiet) this.header();
     if (this.cfg.command !== null) this.startCommand(this.cfg.command);
+  }
+
+  private openExecWatch(): void {
+    const watch = ProcConnector.open(EXEC_RCVBUF, EXEC_SLOTS);
+    if (watch.listen(ACK_TIMEOUT_MS) !== 0) {
+      watch.close();
+      return;
+    }
+    watch.setKernelFilter(What.EXEC);
+    this.execConn = watch;
+    this.execDecoder = new Decoder(watch.bytes);
   }
 
   /** Starts the command only now that every event it causes will be seen. */
@@ -181,6 +208,7 @@ export class Monitor {
     const conn = this.conn!;
     const deadline = this.cfg.durationMs > 0 ? performance.now() + this.cfg.durationMs : Infinity;
     let lastYield = performance.now();
+    let busy = false;
     while (!this.stopRequested) {
       let now = performance.now();
       if (now >= deadline) break;
@@ -198,9 +226,13 @@ export class Monitor {
         let timeout = Math.min(IDLE_WAKE_MS, deadline - now);
         const since = this.writer.pendingSince;
         if (since >= 0) timeout = Math.min(timeout, since + FLUSH_INTERVAL_MS - now);
-        idle = !conn.wait(Math.max(0, Math.ceil(timeout)));
+        const ms = Math.max(0, Math.ceil(timeout));
+        const watch = this.execConn;
+        if (watch === null) idle = !conn.wait(ms);
+        else if (busy) this.gather(watch, now + Math.min(ms, BATCH_MS));
+        else idle = !ProcConnector.waitEither(conn, watch, ms);
       }
-      this.drain(DATAGRAMS_PER_TURN);
+      busy = this.drain(DATAGRAMS_PER_TURN) > 0;
       now = performance.now();
       if (this.writer.pendingSince >= 0 && now - this.writer.pendingSince >= FLUSH_INTERVAL_MS) this.writer.flush();
       // Signal handlers and the child's exit run on the event loop: visit it whenever pstat
@@ -218,7 +250,7 @@ export class Monitor {
   private pump(): void {
     const conn = this.conn!;
     const from = conn.head;
-    if (conn.receive() > 0 && this.prefetch) {
+    if (conn.receive() > 0 && this.prefetch && this.execConn === null) {
       const dec = this.decoder!;
       for (let n = from; n < conn.head; n++) dec.scanExecs(conn.offset(n), conn.length(n), this.onExec);
     }
@@ -230,23 +262,49 @@ export class Monitor {
   }
 
   /**
+   * While events flow: lets the bulk gather in the socket until `until`, waking only to
+   * read the command line of each new exec (a poll, a receive and one /proc read).
+   */
+  private gather(watch: ProcConnector, until: number): void {
+    for (let left = until - performance.now(); left > 0 && !this.stopRequested; left = until - performance.now()) {
+      if (watch.wait(Math.ceil(left))) this.pumpExecs();
+    }
+  }
+
+  /** Reads the command line of every exec the exec watch has seen. */
+  private pumpExecs(): void {
+    const watch = this.execConn!;
+    const from = watch.head;
+    if (watch.receive() === 0) return;
+    const dec = this.execDecoder!;
+    for (let n = from; n < watch.head; n++) dec.scanExecs(watch.offset(n), watch.length(n), this.onExec);
+    watch.tail = watch.head;
+  }
+
+  /**
    * Decodes and reports up to `limit` datagrams, going back to the socket every few so
    * that receiving (and the /proc reads for execs) keeps ahead of formatting.
    */
-  private drain(limit: number): void {
+  private drain(limit: number): number {
     const conn = this.conn!;
     const dec = this.decoder!;
+    if (this.execConn !== null) this.pumpExecs();
     this.pump();
-    for (let done = 0; conn.tail < conn.head && done < limit && !this.writer.backlogged; done++) {
+    let done = 0;
+    for (; conn.tail < conn.head && done < limit && !this.writer.backlogged; done++) {
       const n = conn.tail++;
       dec.decodeDatagram(conn.offset(n), conn.length(n), this.sink);
       // Back to the socket now and then, so the command lines of new execs are read early.
-      if (this.prefetch && n % PUMP_EVERY === PUMP_EVERY - 1) this.pump();
+      if (this.prefetch && n % PUMP_EVERY === PUMP_EVERY - 1) {
+        if (this.execConn !== null) this.pumpExecs();
+        else this.pump();
+      }
     }
     if (this.pendingLost > 0) {
       this.lost(this.pendingLost);
       this.pendingLost = 0;
     }
+    return done;
   }
 
   private async finish(): Promise<void> {

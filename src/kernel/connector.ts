@@ -1,4 +1,5 @@
 import { ptr } from "bun:ffi";
+import { release } from "node:os";
 import { RuntimeError } from "../errors";
 import { EAGAIN, EINTR, ENOBUFS, errno, libc, strerror } from "./libc";
 import {
@@ -19,7 +20,7 @@ import {
 } from "./netlink";
 
 
-/** Slots in the receive ring: enough to take a whole burst without going back to the kernel. */
+/** Slots in the main receive ring: enough to take a whole burst without going back to the kernel. */
 const SLOTS = 4096;
 /** One proc event is 76 bytes; a slot holds three in case a kernel packs them together. */
 const SLOT_SIZE = 256;
@@ -36,11 +37,11 @@ const RESEND_MS = 250;
  * so short-lived processes are looked up while they still exist.
  */
 export class ProcConnector {
-  readonly bytes = new Uint8Array(SLOTS * SLOT_SIZE);
-  private readonly mmsg = new Uint8Array(SLOTS * MMSGHDR_SIZE);
-  private readonly mmsgView = new DataView(this.mmsg.buffer);
+  readonly bytes: Uint8Array;
+  private readonly mmsg: Uint8Array;
+  private readonly mmsgView: DataView;
   private readonly mmsgAddr: number;
-  private readonly iov = new BigUint64Array(SLOTS * 2);
+  private readonly iov: BigUint64Array;
   private readonly pollfd = new Int32Array(2);
   private seq = 0;
   /** LISTEN requests sent (and to be undone at close). */
@@ -53,11 +54,18 @@ export class ProcConnector {
   /** Datagrams consumed so far; head - tail are waiting in the ring. */
   tail = 0;
 
-  private constructor(fd: number) {
+  private constructor(
+    fd: number,
+    private readonly slots: number,
+  ) {
     this.fd = fd;
+    this.bytes = new Uint8Array(slots * SLOT_SIZE);
+    this.mmsg = new Uint8Array(slots * MMSGHDR_SIZE);
+    this.mmsgView = new DataView(this.mmsg.buffer);
+    this.iov = new BigUint64Array(slots * 2);
     const base = BigInt(ptr(this.bytes));
     const iovBase = BigInt(ptr(this.iov));
-    for (let i = 0; i < SLOTS; i++) {
+    for (let i = 0; i < slots; i++) {
       this.iov[i * 2] = base + BigInt(i * SLOT_SIZE);
       this.iov[i * 2 + 1] = BigInt(SLOT_SIZE);
       const m = i * MMSGHDR_SIZE;
@@ -70,13 +78,12 @@ export class ProcConnector {
     this.pollfd[1] = POLLIN;
   }
 
-  static readonly slots = SLOTS;
 
   /** Opens and binds the socket to the proc connector's multicast group. */
-  static open(rcvbufBytes: number): ProcConnector {
+  static open(rcvbufBytes: number, slots = SLOTS): ProcConnector {
     const fd = libc.socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_CONNECTOR);
     if (fd < 0) throw new RuntimeError(`cannot open a netlink connector socket: ${strerror(errno())}`);
-    const conn = new ProcConnector(fd);
+    const conn = new ProcConnector(fd, slots);
     conn.setReceiveBuffer(rcvbufBytes);
     const addr = encodeSockaddr(CN_IDX_PROC);
     if (libc.bind(fd, addr, addr.byteLength) < 0) {
@@ -157,6 +164,20 @@ export class ProcConnector {
   }
 
   /**
+   * Waits until either socket has a datagram (or `timeoutMs` passes); true when one does.
+   * One poll(2) for both, so a quiet pstat sleeps in a single place.
+   */
+  static waitEither(a: ProcConnector, b: ProcConnector, timeoutMs: number): boolean {
+    const fds = ProcConnector.pair;
+    fds[0] = a.fd;
+    fds[1] = POLLIN;
+    fds[2] = b.fd;
+    fds[3] = POLLIN;
+    return libc.poll(fds, 2, timeoutMs) > 0;
+  }
+  private static readonly pair = new Int32Array(4);
+
+  /**
    * Moves every datagram already queued in the socket into free ring slots, without
    * blocking; returns how many. When the kernel had to drop events because the socket's
    * buffer was full (it says so once, with ENOBUFS), `overflows` goes up.
@@ -164,10 +185,10 @@ export class ProcConnector {
   receive(): number {
     let got = 0;
     for (;;) {
-      const free = SLOTS - (this.head - this.tail);
+      const free = this.slots - (this.head - this.tail);
       if (free === 0) return got;
-      const slot = this.head % SLOTS;
-      const vlen = Math.min(free, SLOTS - slot); // recvmmsg fills contiguous slots: stop at the ring's end
+      const slot = this.head % this.slots;
+      const vlen = Math.min(free, this.slots - slot); // recvmmsg fills contiguous slots: stop at the ring's end
       const n = libc.recvmmsg(this.fd, this.mmsgAddr + slot * MMSGHDR_SIZE, vlen, MSG_DONTWAIT, null);
       if (n > 0) {
         this.head += n;
@@ -189,12 +210,12 @@ export class ProcConnector {
 
   /** Where datagram number n starts in `bytes`. */
   offset(n: number): number {
-    return (n % SLOTS) * SLOT_SIZE;
+    return (n % this.slots) * SLOT_SIZE;
   }
 
   /** Byte length of datagram number n. */
   length(n: number): number {
-    return this.mmsgView.getUint32((n % SLOTS) * MMSGHDR_SIZE + 56, true);
+    return this.mmsgView.getUint32((n % this.slots) * MMSGHDR_SIZE + 56, true);
   }
 
   /**
@@ -211,6 +232,12 @@ export class ProcConnector {
     libc.close(this.fd);
     this.fd = -1;
   }
+}
+
+/** Whether this kernel applies the 8-byte filtered subscription (Linux 6.6 and later). */
+export function kernelFilters(): boolean {
+  const m = /^(\d+)\.(\d+)/.exec(release());
+  return m !== null && (Number(m[1]) > 6 || (Number(m[1]) === 6 && Number(m[2]) >= 6));
 }
 
 function privilegeHint(err: number): string {

@@ -48,6 +48,9 @@ export function readProcFile(pid: number, file: ProcFile, max = data.length): nu
       break;
     }
     len += n;
+    // /proc hands over everything it has in one read when there is room: a short read
+    // is the end, and skipping the read that would return 0 saves a syscall per file.
+    if (n < max - len + n) break;
   }
   libc.close(fd);
   return len;

@@ -2,7 +2,7 @@ import { readdirSync } from "node:fs";
 import type { Clock } from "../clock";
 import type { CommEvent, ExecEvent, ForkEvent } from "../events/types";
 import { escapeBytes } from "../text/escape";
-import { data, PF_KTHREAD, readProcFile, readStat, readUids } from "./procfs";
+import { data, PF_KTHREAD, readProcFile, readStat, readUids, type Stat } from "./procfs";
 
 /** How a process is named in the output (forkstat's -c, -s and -d). */
 export interface NameMode {
@@ -62,14 +62,33 @@ export interface TableOptions {
    * them entries could never be created for children or dropped at exit.
    */
   tracking: boolean;
+  /**
+   * Read /proc/PID/stat at every exec, for the new comm (shown with -c, in JSON and as
+   * the old name of a later comm event). Without it an exec costs one /proc read, not two.
+   */
+  execStat: boolean;
   clock: Clock;
 }
 
+/**
+ * A PID cannot come round again until the kernel has handed out every other free PID
+ * (allocation is cyclic), which takes far longer than this even at a million forks a
+ * second with the smallest pid_max. A command line read this soon after the exec needs
+ * no start-time check.
+ */
+const REUSE_SAFE_NS = 20e6;
+
 interface PendingExec {
+  /** A full read (command line and stat), or null for none or a task that was gone. */
   info: ProcInfo | null;
+  /** A command-line-only read: the escaped command line and display name. */
+  cmdline: string | null;
+  name: string | null;
   startTicks: number;
   /** When /proc was read (CLOCK_MONOTONIC ns), to tell whether a later exec came first. */
   readAt: number;
+  /** The exec's kernel timestamp: the same exec seen twice is read once. */
+  ts: number;
 }
 
 /**
@@ -170,19 +189,42 @@ export class ProcessTable {
   prefetchExec(pid: number, ts: number): void {
     let queue = this.pending.get(pid);
     if (queue === undefined) this.pending.set(pid, (queue = []));
+    else if (queue.some((p) => p.ts === ts)) return;
     // A read made after this exec shows this exec's program (or a later one), not the
     // program of the earlier exec it was made for.
-    for (const p of queue) if (p.readAt > ts) p.info = null;
-    const info = this.read(pid);
-    queue.push({ info, startTicks: this.lastStartTicks, readAt: this.opts.clock.nowMono() });
+    for (const p of queue) if (p.readAt > ts) p.info = p.cmdline = p.name = null;
+    if (this.opts.execStat) {
+      const info = this.read(pid);
+      queue.push({ info, cmdline: null, name: null, startTicks: this.lastStartTicks, readAt: this.opts.clock.nowMono(), ts });
+    } else {
+      this.readCommand(pid);
+      queue.push({ info: null, cmdline: this.cmd.cmdline, name: this.cmd.name, startTicks: NaN, readAt: this.opts.clock.nowMono(), ts });
+    }
   }
 
-  /**
-   * Remembers the command line of a process pstat started itself, for when it exits
-   * before /proc can be read (a command that only echoes something is gone in a millisecond).
-   */
-  hint(pid: number, argv: string[]): void {
-    this.hints.set(pid, new TextEncoder().encode(argv.join("\0")));
+  /** The enriched entry for an exec: the read-ahead command line if there is one, checked. */
+  private execInfo(e: ExecEvent, p: PendingExec, before: ProcInfo | undefined): ProcInfo | null {
+    if (p.info !== null) {
+      // The PID was reused before /proc was read: the name would be another process's.
+      return before !== undefined && !this.sameStart(before.start, p.startTicks) ? null : p.info;
+    }
+    if (p.cmdline === null || p.name === null) return null;
+    if (before !== undefined && p.readAt - e.ts < REUSE_SAFE_NS) {
+      // Same process for sure: everything but the names carries over from before the exec.
+      const info: ProcInfo = { ...before, name: p.name, cmdline: p.cmdline, comm: commOf(p.cmdline), known: true };
+      if (this.opts.wantUids) {
+        const ids = readUids(e.pid); // a set-uid program changes them at exec
+        if (ids !== null) (info.uid = ids[0]), (info.euid = ids[1]);
+      }
+      return info;
+    }
+    // Read late, or nothing known from before: prove identity with the start time.
+    const st = readStat(e.pid);
+    if (st === null || (before !== undefined && !this.sameStart(before.start, st.startTicks))) return null;
+    const info = this.fromStat(e.pid, st);
+    info.name = this.opts.mode.comm ? info.comm : p.name;
+    info.cmdline = p.cmdline;
+    return info;
   }
 
   exec(e: ExecEvent): ProcInfo {
@@ -193,11 +235,7 @@ export class ProcessTable {
     const p = queue?.shift();
     if (queue !== undefined && queue.length === 0) this.pending.delete(pid);
     if (p !== undefined) {
-      info = p.info;
-      if (info !== null && before !== undefined && !this.sameStart(before.start, p.startTicks)) {
-        // The PID was reused before /proc was read: the name would be another process's.
-        info = null;
-      }
+      info = this.execInfo(e, p, before);
       if (info === null) this.stats.execRaces++;
     } else info = this.read(pid);
     const hint = this.hints.get(pid);
@@ -214,6 +252,14 @@ export class ProcessTable {
     } else info.depth = this.depthOf(info, 0);
     if (this.opts.tracking) this.procs.set(pid, info);
     return info;
+  }
+
+  /**
+   * Remembers the command line of a process pstat started itself, for when it exits
+   * before /proc can be read (a command that only echoes something is gone in a millisecond).
+   */
+  hint(pid: number, argv: string[]): void {
+    this.hints.set(pid, new TextEncoder().encode(argv.join("\0")));
   }
 
   /** Applies a rename; returns the previous comm. */
@@ -271,30 +317,47 @@ export class ProcessTable {
    * matches what the caller expects.
    */
   private read(pid: number): ProcInfo | null {
+    if (!this.readCommand(pid)) return null;
+    const { cmdline, name } = this.cmd;
+    const st = readStat(pid);
+    if (st === null) return null;
+    const info = this.fromStat(pid, st);
+    // No command line and not a kernel thread: the process has exited (a zombie). Its
+    // comm is kept, but the name column says plainly that the command line is gone.
+    if (!info.kthread && !this.opts.mode.comm) info.name = name ?? UNKNOWN_NAME;
+    info.cmdline = cmdline;
+    return info;
+  }
+
+  /** What the last readCommand() found: null for an empty command line (kernel thread, zombie). */
+  private readonly cmd: { cmdline: string | null; name: string | null } = { cmdline: null, name: null };
+
+  /** Reads and escapes /proc/PID/cmdline into `cmd`; false when the task is gone. */
+  private readCommand(pid: number): boolean {
     this.stats.procReads++;
     let len = readProcFile(pid, "cmdline", CMDLINE_LIMIT + 1);
-    if (len < 0) return null;
+    this.cmd.cmdline = this.cmd.name = null;
+    if (len < 0) return false;
     const cut = len > CMDLINE_LIMIT;
     if (cut) {
       len = CMDLINE_LIMIT;
       while (len > 0 && (data[len]! & 0xc0) === 0x80) len--; // do not split a UTF-8 character
     } else while (len > 0 && data[len - 1] === 0) len--;
-    let cmdline: string | null = null;
-    let name: string | null = null;
     if (len > 0) {
-      cmdline = escapeBytes(data, 0, len, true) + (cut ? CUT_MARK : "");
-      name = this.nameFrom(len, cmdline, cut);
+      this.cmd.cmdline = escapeBytes(data, 0, len, true) + (cut ? CUT_MARK : "");
+      this.cmd.name = this.nameFrom(len, this.cmd.cmdline, cut);
     }
-    const st = readStat(pid);
-    if (st === null) return null;
+    return true;
+  }
+
+  /** An entry from /proc/PID/stat (just read into `st`), named by its comm for now. */
+  private fromStat(pid: number, st: Stat): ProcInfo {
     this.lastStartTicks = st.startTicks;
     const comm = escapeBytes(data, st.commStart, st.commEnd);
     const kthread = (st.flags & PF_KTHREAD) !== 0;
     const info: ProcInfo = {
-      // No command line and not a kernel thread: the process has exited (a zombie). Its
-      // comm is kept, but the name column says plainly that the command line is gone.
-      name: kthread ? `[${comm}]` : this.opts.mode.comm ? comm : (name ?? UNKNOWN_NAME),
-      cmdline,
+      name: kthread ? `[${comm}]` : comm,
+      cmdline: null,
       comm,
       start: this.opts.clock.monoFromTicks(st.startTicks),
       uid: -1,
@@ -325,4 +388,15 @@ export class ProcessTable {
     const end = short ? argv0End : len;
     return escapeBytes(data, argv0Start, end, true) + (cut && end === len ? CUT_MARK : "");
   }
+}
+
+/**
+ * The comm an exec gives a program, from its command line: the last part of argv[0], at
+ * most 15 bytes. Only stands in where pstat skipped the stat read and nothing shows comm;
+ * a script run by its interpreter is named after the script, which this cannot know.
+ */
+function commOf(cmdline: string): string {
+  const space = cmdline.indexOf(" ");
+  const argv0 = space < 0 ? cmdline : cmdline.slice(0, space);
+  return argv0.slice(argv0.lastIndexOf("/") + 1).slice(0, 15);
 }
