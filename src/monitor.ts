@@ -78,6 +78,8 @@ export class Monitor {
   private screenRows = 0;
   private readonly status: ExitStatus = { code: 0, signal: null, core: false };
   private readonly r: Report;
+  /** Per-process counts are kept only when they will be shown. */
+  private readonly counting: boolean;
   /** Command mode: the child, and its exit status once the kernel reported it. */
   private child: Subprocess | null = null;
   private childStatus: number | null = null;
@@ -115,6 +117,7 @@ export class Monitor {
       this.json = null;
     }
     this.r = blankReport();
+    this.counting = cfg.statistics || cfg.quiet;
   }
 
   /**
@@ -266,8 +269,12 @@ export class Monitor {
    * read the command line of each new exec (a poll, a receive and one /proc read).
    */
   private gather(watch: ProcConnector, until: number): void {
-    for (let left = until - performance.now(); left > 0 && !this.stopRequested; left = until - performance.now()) {
-      if (watch.wait(Math.ceil(left))) this.pumpExecs();
+    const window = Math.max(1, Math.round(until - performance.now()));
+    for (let left = window; left > 0 && !this.stopRequested; left = until - performance.now()) {
+      const from = watch.head;
+      // The same timeout every time (a setsockopt saved per wakeup); overshooting `until`
+      // by less than one window only delays the bulk a little.
+      if (watch.receiveWaiting(window) > 0) this.readExecs(from);
     }
   }
 
@@ -275,7 +282,11 @@ export class Monitor {
   private pumpExecs(): void {
     const watch = this.execConn!;
     const from = watch.head;
-    if (watch.receive() === 0) return;
+    if (watch.receive() > 0) this.readExecs(from);
+  }
+
+  private readExecs(from: number): void {
+    const watch = this.execConn!;
     const dec = this.execDecoder!;
     for (let n = from; n < watch.head; n++) dec.scanExecs(watch.offset(n), watch.length(n), this.onExec);
     watch.tail = watch.head;
@@ -427,7 +438,7 @@ export class Monitor {
     if (this.filter.active && !this.filter.wanted(r.proc, r.tgid)) return;
     r.kind = kind;
     r.depth = Math.max(0, r.proc.depth - this.baseDepth);
-    this.stats.count(statKind(kind), r.proc.name);
+    if (this.counting) this.stats.count(statKind(kind), r.proc.name);
     if (!this.cfg.quiet) this.emit(r);
   }
 

@@ -26,6 +26,8 @@ const SLOTS = 4096;
 const SLOT_SIZE = 256;
 const MMSGHDR_SIZE = 64; // struct mmsghdr on LP64: msghdr (56) + msg_len + padding
 const MSG_DONTWAIT = 0x40;
+const MSG_WAITFORONE = 0x10000;
+const SO_RCVTIMEO = 20;
 const POLLIN = 1;
 /** Resend an unanswered subscription this often. */
 const RESEND_MS = 250;
@@ -207,6 +209,35 @@ export class ProcConnector {
       throw new RuntimeError(`receiving process events failed: ${strerror(e)}`);
     }
   }
+
+  /**
+   * Blocks until at least one datagram arrives (then takes what else is queued) or
+   * `timeoutMs` passes; returns how many were taken. One syscall per wakeup where
+   * poll + receive would take two; signals still cut it short (a socket with a receive
+   * timeout is never restarted after a signal handler).
+   */
+  receiveWaiting(timeoutMs: number): number {
+    // Whole milliseconds, so a loop that waits out a deadline sets the timeout once or twice, not per call.
+    const us = Math.max(1, Math.ceil(timeoutMs)) * 1000;
+    if (us !== this.timeoutUs) {
+      this.timeval[0] = BigInt(Math.floor(us / 1e6));
+      this.timeval[1] = BigInt(us % 1e6);
+      libc.setsockopt(this.fd, SOL_SOCKET, SO_RCVTIMEO, this.timeval, 16);
+      this.timeoutUs = us;
+    }
+    const free = this.slots - (this.head - this.tail);
+    if (free === 0) return 0;
+    const slot = this.head % this.slots;
+    const n = libc.recvmmsg(this.fd, this.mmsgAddr + slot * MMSGHDR_SIZE, Math.min(free, this.slots - slot), MSG_WAITFORONE, null);
+    if (n > 0) {
+      this.head += n;
+      return n;
+    }
+    if (n < 0 && errno() === ENOBUFS) this.overflows++;
+    return 0;
+  }
+  private readonly timeval = new BigInt64Array(2);
+  private timeoutUs = 0;
 
   /** Where datagram number n starts in `bytes`. */
   offset(n: number): number {
