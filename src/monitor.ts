@@ -20,6 +20,9 @@ import { ProcessTable, UNKNOWN, type ProcInfo } from "./proc/table";
 import type { Report, ReportKind } from "./report";
 import { kernelMask, needsTracking, worthFiltering } from "./selection";
 import { Statistics, type StatKind } from "./stats";
+import { limitJit } from "./jit";
+import { escapeBytes } from "./text/escape";
+import { readProcFile, readStat } from "./proc/procfs";
 
 const ACK_TIMEOUT_MS = 1000;
 const FLUSH_INTERVAL_MS = 100;
@@ -137,6 +140,7 @@ export class Monitor {
   }
 
   async run(): Promise<number> {
+    limitJit(Monitor, TextFormatter, JsonFormatter, Decoder, ProcessTable, Writer, ProcConnector, escapeBytes, readProcFile, readStat);
     try {
       this.start();
       await this.loop();
