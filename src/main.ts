@@ -55,7 +55,10 @@ async function main(argv: string[]): Promise<number> {
   let interrupts = 0;
   const onSignal = (sig: NodeJS.Signals) => {
     // The first signal asks for an orderly end (flush, statistics, unsubscribe); a second Ctrl-C insists.
-    if (sig === "SIGINT" && ++interrupts > 1) process.exit(130);
+    if (sig === "SIGINT" && ++interrupts > 1) {
+      monitor.abort(); // still drop the subscription: an old kernel would keep counting a listener
+      process.exit(130);
+    }
     monitor.signal(sig);
   };
   for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(sig, onSignal);

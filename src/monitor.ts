@@ -35,6 +35,9 @@ const PUMP_EVERY = 8;
 /** While events flow, how long the bulk may gather before pstat takes it (execs wake it at once). */
 const BATCH_MS = 5;
 const EXEC_SLOTS = 256;
+/** Quiet time after a burst (of at least BURST_EVENTS) before pstat collects its garbage. */
+const SETTLE_MS = 1000;
+const BURST_EVENTS = 10_000;
 const EXEC_RCVBUF = 1 << 20;
 /** Longest stretch of work between visits to the event loop (where signal handlers run). */
 const YIELD_INTERVAL_MS = 20;
@@ -139,6 +142,12 @@ export class Monitor {
     this.stopRequested = true;
   }
 
+  /** Ends at once (a second Ctrl-C): unsubscribes and closes, writes nothing more. */
+  abort(): void {
+    this.conn?.close();
+    this.execConn?.close();
+  }
+
   async run(): Promise<number> {
     limitJit(Monitor, TextFormatter, JsonFormatter, Decoder, ProcessTable, Writer, ProcConnector, escapeBytes, readProcFile, readStat);
     try {
@@ -210,6 +219,9 @@ export class Monitor {
 
   /** Depth of the traced root, so --tree starts at 0 there. */
   private baseDepth = 0;
+  /** When events last flowed, and how many came since the last collection. */
+  private activeSince = 0;
+  private sinceGc = 0;
 
   private async loop(): Promise<void> {
     const conn = this.conn!;
@@ -239,11 +251,20 @@ export class Monitor {
         else if (busy) this.gather(watch, now + Math.min(ms, BATCH_MS));
         else idle = !ProcConnector.waitEither(conn, watch, ms);
       }
-      busy = this.drain(DATAGRAMS_PER_TURN) > 0;
+      const done = this.drain(DATAGRAMS_PER_TURN);
+      busy = done > 0;
+      this.sinceGc += done;
       now = performance.now();
       if (this.writer.pendingSince >= 0 && now - this.writer.pendingSince >= FLUSH_INTERVAL_MS) this.writer.flush();
       // Signal handlers and the child's exit run on the event loop: visit it whenever pstat
       // would sleep anyway (a signal cut poll short) and every few ms under load, not per batch.
+      if (busy) this.activeSince = now;
+      else if (this.sinceGc >= BURST_EVENTS && now - this.activeSince >= SETTLE_MS) {
+        // A burst is over: hand its garbage back now, so a long-running pstat's memory
+        // returns to where it was instead of staying at the burst's high-water mark.
+        this.sinceGc = 0;
+        Bun.gc(true);
+      }
       if (idle || now - lastYield >= YIELD_INTERVAL_MS) {
         await yieldTurn();
         lastYield = performance.now();
