@@ -1,6 +1,8 @@
 // Every option, in the compiled binary, against the real kernel.
 import { describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { find, PSTAT, rows, settle, sh, startPstat } from "./helpers";
 
 /** Runs pstat with `args` around `work`, returns its output. */
@@ -172,5 +174,45 @@ describe("run time", () => {
     const v = Bun.spawnSync([PSTAT, "--version"]);
     expect(v.exitCode).toBe(0);
     expect(v.stdout.toString()).toMatch(/^pstat \d+\.\d+\.\d+ \(linux-\w+, commit [0-9a-f]+(-dirty)?\)\n$/);
+  });
+});
+
+describe("terminal behaviour", () => {
+  /** Runs pstat under a pseudo-terminal of `rows` rows (util-linux script) while short processes run. */
+  async function onTerminal(env: Record<string, string>, rows = 10): Promise<string> {
+    const dir = mkdtempSync(join(tmpdir(), "pstat-tty-"));
+    const log = join(dir, "typescript");
+    const p = Bun.spawn(["script", "-qc", `stty rows ${rows} cols 200; exec ${PSTAT} -e exec -D 2`, log], {
+      stdio: ["ignore", "ignore", "ignore"],
+      env: { PATH: process.env.PATH!, TERM: "xterm", ...env },
+    });
+    await Bun.sleep(800);
+    for (let i = 0; i < 25; i++) await sh("exit 0");
+    await p.exited;
+    return readFileSync(log, "utf8");
+  }
+
+  test("on a terminal: the heading again every screenful, colour by event kind", async () => {
+    const out = await onTerminal({});
+    const headings = out.split("\n").filter((l) => l.startsWith("Time ")).length;
+    expect(headings).toBeGreaterThanOrEqual(3); // 25+ lines on a 10-row screen
+    expect(out).toContain("\x1b[32mexec \x1b[39m"); // green exec
+  });
+
+  test("NO_COLOR turns colour off on a terminal; FORCE_COLOR turns it on in a file", async () => {
+    expect(await onTerminal({ NO_COLOR: "1" })).not.toContain("\x1b[");
+    const run = await startPstat(["-e", "exec"], { env: { FORCE_COLOR: "1", NO_COLOR: "" } });
+    await sh("exit 0");
+    await settle();
+    expect((await run.stop()).stdout).toContain("\x1b[32mexec \x1b[39m");
+  });
+
+  test("into a file or pipe: the heading once, no colour", async () => {
+    const run = await startPstat(["-e", "exec"]);
+    for (let i = 0; i < 30; i++) await sh("exit 0");
+    await settle();
+    const out = (await run.stop()).stdout;
+    expect(out.split("\n").filter((l) => l.startsWith("Time ")).length).toBe(1);
+    expect(out).not.toContain("\x1b[");
   });
 });
