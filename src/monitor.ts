@@ -16,7 +16,7 @@ import { lacksNetAdmin, whyNoEvents } from "./kernel/diagnose";
 import { libc, strerror } from "./kernel/libc";
 import { raisePriority, setRealtime } from "./kernel/priority";
 import { OutputClosed, Writer } from "./output/writer";
-import { ProcessTable, UNKNOWN, type ProcInfo } from "./proc/table";
+import { ProcessTable, UNKNOWN } from "./proc/table";
 import type { Report, ReportKind } from "./report";
 import { kernelMask, needsTracking, worthFiltering } from "./selection";
 import { Statistics, type StatKind } from "./stats";
@@ -463,7 +463,7 @@ export class Monitor {
     if (this.filter.active && !this.filter.wanted(r.proc, r.tgid)) return;
     r.kind = kind;
     r.depth = Math.max(0, r.proc.depth - this.baseDepth);
-    if (this.counting) this.stats.count(statKind(kind), r.proc.name);
+    if (this.counting) this.stats.count(kind as StatKind, r.proc.name); // every ReportKind but "lost", which never gets here
     if (!this.cfg.quiet) this.emit(r);
   }
 
@@ -527,10 +527,6 @@ function blankReport(): Report {
   };
 }
 
-function statKind(kind: ReportKind): StatKind {
-  return kind as StatKind;
-}
-
 function openOutput(path: string): number {
   try {
     return openSync(path, "w", 0o644);
@@ -561,4 +557,3 @@ function terminalRows(fd: number): number {
   return libc.ioctl(fd, 0x5413, ws) === 0 ? ws[0]! : 24; // TIOCGWINSZ
 }
 
-export type { ProcInfo };

@@ -102,7 +102,6 @@ export class ProcessTable {
   private readonly hints = new Map<number, Uint8Array>();
   /** Command lines read ahead for execs not yet decoded, oldest first per PID. */
   private readonly pending = new Map<number, PendingExec[]>();
-  readonly stats = { procReads: 0, execRaces: 0 };
 
   constructor(private readonly opts: TableOptions) {}
 
@@ -232,12 +231,15 @@ export class ProcessTable {
     const before = this.procs.get(pid);
     let info: ProcInfo | null;
     const queue = this.pending.get(pid);
-    const p = queue?.shift();
-    if (queue !== undefined && queue.length === 0) this.pending.delete(pid);
-    if (p !== undefined) {
-      info = this.execInfo(e, p, before);
-      if (info === null) this.stats.execRaces++;
-    } else info = this.read(pid);
+    let p: PendingExec | undefined;
+    if (queue !== undefined) {
+      // Reads are matched to their exec by its timestamp: one made for an exec whose
+      // event was lost (an overflow) must not name this one.
+      while (queue.length > 0 && queue[0]!.ts < e.ts) queue.shift();
+      if (queue.length > 0 && queue[0]!.ts === e.ts) p = queue.shift();
+      if (queue.length === 0) this.pending.delete(pid);
+    }
+    info = p !== undefined ? this.execInfo(e, p, before) : this.read(pid);
     const hint = this.hints.get(pid);
     if (hint !== undefined) {
       this.hints.delete(pid);
@@ -334,7 +336,6 @@ export class ProcessTable {
 
   /** Reads and escapes /proc/PID/cmdline into `cmd`; false when the task is gone. */
   private readCommand(pid: number): boolean {
-    this.stats.procReads++;
     let len = readProcFile(pid, "cmdline", CMDLINE_LIMIT + 1);
     this.cmd.cmdline = this.cmd.name = null;
     if (len < 0) return false;
