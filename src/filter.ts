@@ -48,10 +48,6 @@ export class Subtree {
   exit(pid: number): void {
     this.members.delete(pid);
   }
-
-  get size(): number {
-    return this.members.size;
-  }
 }
 
 export interface FilterOptions {

@@ -278,10 +278,7 @@ export class Monitor {
   private pump(): void {
     const conn = this.conn!;
     const from = conn.head;
-    if (conn.receive() > 0 && this.prefetch && this.execConn === null) {
-      const dec = this.decoder!;
-      for (let n = from; n < conn.head; n++) dec.scanExecs(conn.offset(n), conn.length(n), this.onExec);
-    }
+    if (conn.receive() > 0 && this.prefetch && this.execConn === null) this.readExecs(conn, this.decoder!, from);
     if (conn.overflows !== this.overflowsSeen) {
       this.overflowsSeen = conn.overflows;
       // With exact accounting the sequence gaps tell how many; otherwise say so now.
@@ -291,7 +288,7 @@ export class Monitor {
 
   /**
    * While events flow: lets the bulk gather in the socket until `until`, waking only to
-   * read the command line of each new exec (a poll, a receive and one /proc read).
+   * read the command line of each new exec (one blocking receive and one /proc read).
    */
   private gather(watch: ProcConnector, until: number): void {
     const window = Math.max(1, Math.round(until - performance.now()));
@@ -299,7 +296,7 @@ export class Monitor {
       const from = watch.head;
       // The same timeout every time (a setsockopt saved per wakeup); overshooting `until`
       // by less than one window only delays the bulk a little.
-      if (watch.receiveWaiting(window) > 0) this.readExecs(from);
+      if (watch.receiveWaiting(window) > 0) this.takeWatch(from);
     }
   }
 
@@ -307,14 +304,19 @@ export class Monitor {
   private pumpExecs(): void {
     const watch = this.execConn!;
     const from = watch.head;
-    if (watch.receive() > 0) this.readExecs(from);
+    if (watch.receive() > 0) this.takeWatch(from);
   }
 
-  private readExecs(from: number): void {
+  /** The watch's datagrams from `from` on serve only to read ahead: read them and let them go. */
+  private takeWatch(from: number): void {
     const watch = this.execConn!;
-    const dec = this.execDecoder!;
-    for (let n = from; n < watch.head; n++) dec.scanExecs(watch.offset(n), watch.length(n), this.onExec);
+    this.readExecs(watch, this.execDecoder!, from);
     watch.tail = watch.head;
+  }
+
+  /** Reads ahead the command line of every exec among datagrams [from, head) of `conn`. */
+  private readExecs(conn: ProcConnector, dec: Decoder, from: number): void {
+    for (let n = from; n < conn.head; n++) dec.scanExecs(conn.offset(n), conn.length(n), this.onExec);
   }
 
   /**

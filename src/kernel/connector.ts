@@ -1,7 +1,7 @@
 import { ptr } from "bun:ffi";
 import { release } from "node:os";
 import { RuntimeError } from "../errors";
-import { EAGAIN, EINTR, ENOBUFS, errno, libc, strerror } from "./libc";
+import { EACCES, EAGAIN, EINTR, ENOBUFS, EPERM, errno, libc, strerror } from "./libc";
 import {
   AF_NETLINK,
   CN_IDX_PROC,
@@ -272,5 +272,5 @@ export function kernelFilters(): boolean {
 }
 
 function privilegeHint(err: number): string {
-  return err === 1 || err === 13 ? " (pstat needs root or CAP_NET_ADMIN)" : "";
+  return err === EPERM || err === EACCES ? " (pstat needs root or CAP_NET_ADMIN)" : "";
 }

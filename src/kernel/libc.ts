@@ -44,7 +44,6 @@ export const EPERM = 1;
 export const EACCES = 13;
 export const ENOBUFS = 105;
 export const EPIPE = 32;
-export const ENOSPC = 28;
 
 const ERRNO_NAMES: Record<number, string> = {
   1: "operation not permitted",
@@ -69,7 +68,6 @@ const timespec = new BigInt64Array(2);
 // Read through 32-bit words: no BigInt per reading (seconds since boot fit in 32 bits).
 const timespecWords = new Uint32Array(timespec.buffer);
 export const CLOCK_MONOTONIC = 1;
-export const CLOCK_REALTIME = 0;
 export const CLOCK_BOOTTIME = 7;
 
 /** Nanoseconds on the given clock, as a double (exact to well under a microsecond). */

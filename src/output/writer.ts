@@ -67,10 +67,6 @@ export class Writer {
     }
   }
 
-  get buffered(): number {
-    return this.end - this.start;
-  }
-
   write(s: string): void {
     this.reserve(s.length * HEADROOM);
     this.end += this.buf.utf8Write(s, this.end);
@@ -148,11 +144,7 @@ export class Writer {
 
   private makeRoom(need: number): void {
     this.flush();
-    if (this.start > 0) {
-      this.buf.copyWithin(0, this.start, this.end);
-      this.end -= this.start;
-      this.start = 0;
-    }
+    this.compact();
     if (this.end + need <= this.buf.length) return;
     // The reader is behind: hold more, up to LIMIT, then wait for it (the socket buffers
     // meanwhile, and what overflows there is counted as lost).
@@ -166,9 +158,15 @@ export class Writer {
     while (this.end + need > this.buf.length) {
       this.waitWritable(100);
       this.flush();
-      this.buf.copyWithin(0, this.start, this.end);
-      this.end -= this.start;
-      this.start = 0;
+      this.compact();
     }
+  }
+
+  /** Moves the unwritten bytes to the front of the buffer. */
+  private compact(): void {
+    if (this.start === 0) return;
+    this.buf.copyWithin(0, this.start, this.end);
+    this.end -= this.start;
+    this.start = 0;
   }
 }

@@ -105,10 +105,6 @@ export class ProcessTable {
 
   constructor(private readonly opts: TableOptions) {}
 
-  get size(): number {
-    return this.procs.size;
-  }
-
   /** Loads every process and thread that exists now, so their later events have names and durations. */
   preload(): void {
     if (!this.opts.tracking) return;
