@@ -27,7 +27,7 @@ import { readProcFile, readStat } from "./proc/procfs";
 const ACK_TIMEOUT_MS = 1000;
 const FLUSH_INTERVAL_MS = 100;
 // Signals interrupt poll(2), so this is only a backstop; long, so an idle pstat costs nothing.
-const IDLE_WAKE_MS = 1000;
+const IDLE_WAKE_MS = 10_000;
 /** Datagrams handled before yielding to the event loop (signals, timers, the child). */
 const DATAGRAMS_PER_TURN = 4096;
 /** Go back to the socket after this many datagrams, to read exec'd command lines early. */
@@ -245,6 +245,7 @@ export class Monitor {
         let timeout = Math.min(IDLE_WAKE_MS, deadline - now);
         const since = this.writer.pendingSince;
         if (since >= 0) timeout = Math.min(timeout, since + FLUSH_INTERVAL_MS - now);
+        if (this.sinceGc >= BURST_EVENTS) timeout = Math.min(timeout, this.activeSince + SETTLE_MS - now);
         const ms = Math.max(0, Math.ceil(timeout));
         const watch = this.execConn;
         if (watch === null) idle = !conn.wait(ms);

@@ -89,7 +89,12 @@ interface PendingExec {
   readAt: number;
   /** The exec's kernel timestamp: the same exec seen twice is read once. */
   ts: number;
+  /** The next (later) read-ahead for the same PID, rarely any. */
+  next: PendingExec | null;
 }
+
+/** Entries kept for reuse: a storm then allocates no entry per process. */
+const POOL_MAX = 4096;
 
 /**
  * The process-information cache: PID -> what the process is. Fork children inherit
@@ -100,8 +105,15 @@ export class ProcessTable {
   private readonly procs = new Map<number, ProcInfo>();
   /** Command lines pstat knows without /proc: the command it started itself. */
   private readonly hints = new Map<number, Uint8Array>();
-  /** Command lines read ahead for execs not yet decoded, oldest first per PID. */
-  private readonly pending = new Map<number, PendingExec[]>();
+  /** Command lines read ahead for execs not yet decoded: per PID, the oldest first. */
+  private readonly pending = new Map<number, PendingExec>();
+  /**
+   * Entries of exited tasks and used read-aheads, for reuse. A task's entry is referenced
+   * only from `procs` and, until the next event, from the report being written, so once
+   * it is removed nothing reads it again.
+   */
+  private readonly freeInfos: ProcInfo[] = [];
+  private readonly freePending: PendingExec[] = [];
 
   constructor(private readonly opts: TableOptions) {}
 
@@ -167,7 +179,7 @@ export class ProcessTable {
   /** A new task runs its parent's program: copy the parent's entry, no /proc read. */
   fork(e: ForkEvent): ProcInfo {
     const parent = this.get(this.origin(e));
-    const child: ProcInfo = parent.known ? { ...parent, start: e.ts } : this.read(e.pid) ?? { ...UNKNOWN, start: e.ts };
+    const child: ProcInfo = parent.known ? this.copy(parent, e.ts) : this.read(e.pid) ?? { ...UNKNOWN, start: e.ts };
     if (e.kind === "fork") {
       child.ppid = e.parentTgid;
       child.depth = parent.depth + 1;
@@ -182,19 +194,58 @@ export class ProcessTable {
    * millisecond. `ts` is the exec's kernel timestamp.
    */
   prefetchExec(pid: number, ts: number): void {
-    let queue = this.pending.get(pid);
-    if (queue === undefined) this.pending.set(pid, (queue = []));
-    else if (queue.some((p) => p.ts === ts)) return;
-    // A read made after this exec shows this exec's program (or a later one), not the
-    // program of the earlier exec it was made for.
-    for (const p of queue) if (p.readAt > ts) p.info = p.cmdline = p.name = null;
+    const first = this.pending.get(pid);
+    let last: PendingExec | null = null;
+    for (let p = first ?? null; p !== null; p = p.next) {
+      if (p.ts === ts) return;
+      // A read made after this exec shows this exec's program (or a later one), not the
+      // program of the earlier exec it was made for.
+      if (p.readAt > ts) p.info = p.cmdline = p.name = null;
+      last = p;
+    }
+    const entry = this.freePending.pop() ?? { info: null, cmdline: null, name: null, startTicks: NaN, readAt: 0, ts: 0, next: null };
     if (this.opts.execStat) {
-      const info = this.read(pid);
-      queue.push({ info, cmdline: null, name: null, startTicks: this.lastStartTicks, readAt: this.opts.clock.nowMono(), ts });
+      entry.info = this.read(pid);
+      entry.cmdline = entry.name = null;
+      entry.startTicks = this.lastStartTicks;
     } else {
       this.readCommand(pid);
-      queue.push({ info: null, cmdline: this.cmd.cmdline, name: this.cmd.name, startTicks: NaN, readAt: this.opts.clock.nowMono(), ts });
+      entry.info = null;
+      entry.cmdline = this.cmd.cmdline;
+      entry.name = this.cmd.name;
+      entry.startTicks = NaN;
     }
+    entry.readAt = this.opts.clock.nowMono();
+    entry.ts = ts;
+    entry.next = null;
+    if (last === null) this.pending.set(pid, entry);
+    else last.next = entry;
+  }
+
+  /**
+   * Takes the read-ahead made for this exec, matched by its timestamp: one made for an exec
+   * whose event was lost (an overflow) must not name this one, so older ones are dropped.
+   */
+  private takePending(pid: number, ts: number): PendingExec | undefined {
+    let p: PendingExec | null = this.pending.get(pid) ?? null;
+    if (p === null) return undefined;
+    while (p !== null && p.ts < ts) p = this.release(p);
+    let found: PendingExec | undefined;
+    if (p !== null && p.ts === ts) {
+      found = p;
+      p = p.next;
+    }
+    if (p === null) this.pending.delete(pid);
+    else this.pending.set(pid, p);
+    return found;
+  }
+
+  /** Returns a used read-ahead to the pool; gives the one after it. */
+  private release(p: PendingExec): PendingExec | null {
+    const next = p.next;
+    p.info = p.cmdline = p.name = p.next = null;
+    if (this.freePending.length < POOL_MAX) this.freePending.push(p);
+    return next;
   }
 
   /** The enriched entry for an exec: the read-ahead command line if there is one, checked. */
@@ -206,7 +257,12 @@ export class ProcessTable {
     if (p.cmdline === null || p.name === null) return null;
     if (before !== undefined && p.readAt - e.ts < REUSE_SAFE_NS) {
       // Same process for sure: everything but the names carries over from before the exec.
-      const info: ProcInfo = { ...before, name: p.name, cmdline: p.cmdline, comm: commOf(p.cmdline), known: true };
+      // The entry is this task's own (no other PID shares it), so it is updated in place.
+      const info = before;
+      info.name = p.name;
+      info.cmdline = p.cmdline;
+      info.comm = commOf(p.cmdline);
+      info.known = true;
       if (this.opts.wantUids) {
         const ids = readUids(e.pid); // a set-uid program changes them at exec
         if (ids !== null) (info.uid = ids[0]), (info.euid = ids[1]);
@@ -226,16 +282,11 @@ export class ProcessTable {
     const pid = e.pid;
     const before = this.procs.get(pid);
     let info: ProcInfo | null;
-    const queue = this.pending.get(pid);
-    let p: PendingExec | undefined;
-    if (queue !== undefined) {
-      // Reads are matched to their exec by its timestamp: one made for an exec whose
-      // event was lost (an overflow) must not name this one.
-      while (queue.length > 0 && queue[0]!.ts < e.ts) queue.shift();
-      if (queue.length > 0 && queue[0]!.ts === e.ts) p = queue.shift();
-      if (queue.length === 0) this.pending.delete(pid);
-    }
-    info = p !== undefined ? this.execInfo(e, p, before) : this.read(pid);
+    const p = this.takePending(pid, e.ts);
+    if (p !== undefined) {
+      info = this.execInfo(e, p, before);
+      this.release(p);
+    } else info = this.read(pid);
     const hint = this.hints.get(pid);
     if (hint !== undefined) {
       this.hints.delete(pid);
@@ -281,7 +332,29 @@ export class ProcessTable {
   }
 
   remove(pid: number): void {
+    const info = this.procs.get(pid);
+    if (info === undefined) return;
     this.procs.delete(pid);
+    if (this.freeInfos.length < POOL_MAX) this.freeInfos.push(info);
+  }
+
+  /** A copy of `from` started at `start`, in a recycled entry when there is one. */
+  private copy(from: ProcInfo, start: number): ProcInfo {
+    const c = this.freeInfos.pop();
+    if (c === undefined) return { ...from, start };
+    c.name = from.name;
+    c.cmdline = from.cmdline;
+    c.comm = from.comm;
+    c.start = start;
+    c.uid = from.uid;
+    c.euid = from.euid;
+    c.tty = from.tty;
+    c.pgrp = from.pgrp;
+    c.ppid = from.ppid;
+    c.depth = from.depth;
+    c.kthread = from.kthread;
+    c.known = from.known;
+    return c;
   }
 
   /** Every cached task, for building subtrees at start. */
