@@ -4,25 +4,33 @@ import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ensureInstalled } from "./bench/install";
 import { type Mode, compileLoadgen } from "./bench/loadgen";
-import { type Monitor, extrace, forkstat, pstat, pstatAvailable } from "./bench/monitors";
+import { type Monitor, compileFloor, extrace, floor, forkstat, pstat, pstatAvailable } from "./bench/monitors";
 import { type Options, USAGE, parseOptions } from "./bench/options";
 import { installCleanup } from "./bench/proc";
-import { markdownTable, notesText, summarise, textTable } from "./bench/report";
+import { legendText, markdownTable, notesText, summarise, textTable } from "./bench/report";
 import { type Context, type IdleResult, type RunResult, measureIdle, runBaseline, runMonitored } from "./bench/run";
 import { runSoak, soakText } from "./bench/soak";
 import { clkTck, cpuCount, kernelRelease, pidMax } from "./bench/sys";
 
 const log = (msg: string) => console.error(`bench: ${msg}`);
 
-function preflight(opts: Options): { monitors: Monitor[]; skipped: string[] } {
+function preflight(opts: Options, tmp: string): { monitors: Monitor[]; skipped: string[] } {
   if (process.getuid?.() !== 0) throw new Error("the proc connector needs root (CAP_NET_ADMIN): run the bench as root");
   const skipped: string[] = [];
-  const wanted = opts.soak ? [] : opts.monitors.filter((m) => m !== "pstat");
+  // the tools apt can install; floor is built here and pstat is the one under test
+  const wanted = opts.soak ? [] : opts.monitors.filter((m) => m === "forkstat" || m === "extrace");
   const missing = ensureInstalled(wanted);
   for (const m of missing) skipped.push(`${m}: not installed and apt-get could not install it`);
   const monitors: Monitor[] = [];
   if (wanted.includes("forkstat") && !missing.includes("forkstat")) monitors.push(forkstat());
   if (wanted.includes("extrace") && !missing.includes("extrace")) monitors.push(extrace());
+  if (!opts.soak && opts.monitors.includes("floor")) {
+    try {
+      monitors.push(floor(compileFloor(tmp)));
+    } catch (e) {
+      skipped.push(`floor: ${(e as Error).message}`);
+    }
+  }
   if (opts.soak || opts.monitors.includes("pstat")) {
     if (pstatAvailable(opts.pstat)) monitors.push(pstat(opts.pstat));
     else skipped.push(`pstat: ${opts.pstat} does not exist (run \`npm run build\` first)`);
@@ -50,7 +58,7 @@ function meta(opts: Options, monitors: Monitor[], skipped: string[]) {
     cpus: cpuCount(),
     clkTck: clkTck(),
     pidMax: pidMax(),
-    monitors: Object.fromEntries(monitors.map((m) => [m.name, { argv: m.argv, version: m.version }])),
+    monitors: Object.fromEntries(monitors.map((m) => [m.name, { label: m.label, argv: m.argv, version: m.version }])),
     skipped,
     options: opts,
   };
@@ -88,7 +96,7 @@ async function comparison(opts: Options, ctx: Context, monitors: Monitor[]) {
       }
     }
     for (const r of await measureIdle(ctx, monitors, opts.idleSeconds, rep)) {
-      log(`rep ${rep} idle ${r.monitor}: ${r.error ?? `${r.cpuPct?.toFixed(2)} % CPU over ${r.seconds} s`}`);
+      log(`rep ${rep} idle ${r.monitor}: ${r.error ?? `${r.cpuPct?.toFixed(3)} % CPU over ${r.seconds} s`}`);
       idle.push(r);
     }
   }
@@ -105,7 +113,7 @@ async function main(): Promise<void> {
   const out = resolve(opts.out);
   const tmp = join(out, "tmp");
   mkdirSync(tmp, { recursive: true });
-  const { monitors, skipped } = preflight(opts);
+  const { monitors, skipped } = preflight(opts, tmp);
   for (const s of skipped) log(`skipping ${s}`);
   const ctx: Context = { loadgen: compileLoadgen(tmp), tmp, loadTimeoutMs: 30 * 60_000 };
 
@@ -127,7 +135,9 @@ async function main(): Promise<void> {
   const rows = summarise(runs, idle);
   const table = textTable(rows);
   const notes = notesText(rows);
+  const legend = legendText(monitors);
   console.log(`\n${table}\n`);
+  console.log(`monitors:\n${legend}\n`);
   if (skipped.length > 0) console.log(`skipped: ${skipped.join("; ")}`);
   for (const w of warnings) console.log(`warning: ${w}`);
   if (notes) console.log(`notes:\n${notes}`);
@@ -136,6 +146,10 @@ async function main(): Promise<void> {
     `Run ${m.date} on Linux ${m.kernel}, ${m.cpus} CPUs; ${opts.reps} repetitions; cells are median (min–max).`,
     "",
     markdownTable(rows),
+    "",
+    "Monitors:",
+    "",
+    legend,
     ...(skipped.length > 0 ? ["", `Skipped: ${skipped.join("; ")}`] : []),
     ...warnings.map((w) => `\nWarning: ${w}`),
     ...(notes ? ["", "Notes:", "", "```", notes, "```"] : []),

@@ -22,17 +22,20 @@ export interface Load {
 
 const SOURCE = resolve(import.meta.dir, "loadgen.c");
 
-/** Compiles loadgen.c into `dir` unless an up-to-date binary is already there. */
-export function compileLoadgen(dir: string): string {
-  const bin = join(dir, "loadgen");
+/** Compiles a C file of scripts/bench into `bin` unless an up-to-date binary is already there. */
+export function compileC(source: string, bin: string, what: string): string {
   try {
-    if (statSync(bin).mtimeMs >= statSync(SOURCE).mtimeMs) return bin;
+    if (statSync(bin).mtimeMs >= statSync(source).mtimeMs) return bin;
   } catch {
     // not built yet
   }
-  const r = Bun.spawnSync(["cc", "-O2", "-Wall", "-o", bin, SOURCE], { stderr: "pipe" });
-  if (r.exitCode !== 0) throw new Error(`cc failed to build the load generator:\n${r.stderr.toString()}`);
+  const r = Bun.spawnSync(["cc", "-O2", "-Wall", "-o", bin, source], { stderr: "pipe" });
+  if (r.exitCode !== 0) throw new Error(`cc failed to build the ${what}:\n${r.stderr.toString()}`);
   return bin;
+}
+
+export function compileLoadgen(dir: string): string {
+  return compileC(SOURCE, join(dir, "loadgen"), "load generator");
 }
 
 export function parsePidFile(text: string, cmdline: string): Load {

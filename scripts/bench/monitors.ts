@@ -1,13 +1,15 @@
 // The monitors under test: how to start each one and how to read what it printed.
 import { existsSync } from "node:fs";
-import { resolve } from "node:path";
-import type { Mode } from "./loadgen";
-import { type Kind, type LineParser, parseExtrace, parseExtraceStderr, parseForkstatLike } from "./parsers";
+import { join, resolve } from "node:path";
+import { type Mode, compileC } from "./loadgen";
+import { type Kind, type LineParser, parseExtrace, parseExtraceStderr, parseFloor, parseForkstatLike } from "./parsers";
 
-export type MonitorName = "forkstat" | "extrace" | "pstat";
+export type MonitorName = "forkstat" | "extrace" | "floor" | "pstat";
 
 export interface Monitor {
   name: MonitorName;
+  /** how the report's legend introduces it, when the name alone could mislead */
+  label?: string;
   argv: string[];
   /** load modes worth running it on: extrace only reports execs */
   modes: readonly Mode[];
@@ -58,6 +60,30 @@ export function extrace(): Monitor {
     stdout: parseExtrace,
     stderr: parseExtraceStderr,
     version: dpkgVersion("extrace"),
+  };
+}
+
+const FLOOR_SOURCE = resolve(import.meta.dir, "floor.c");
+
+/** Compiles floor.c into `dir` (like the load generator); throws when cc fails. */
+export function compileFloor(dir: string): string {
+  return compileC(FLOOR_SOURCE, join(dir, "floor"), "floor reference monitor");
+}
+
+/**
+ * Not a product: the least an exec monitor must do (one wakeup and one /proc read
+ * per exec), so the others' CPU can be read as a distance from it.
+ */
+export function floor(bin: string): Monitor {
+  return {
+    name: "floor",
+    label: "floor (C reference: exec wakeup + cmdline read only)",
+    argv: [bin],
+    modes: ["exec"],
+    // it subscribes to execs only, so forks and exits it never prints are not lost events
+    kinds: () => ["exec"],
+    stdout: parseFloor,
+    version: "scripts/bench/floor.c",
   };
 }
 

@@ -151,3 +151,13 @@ export const parseExtraceStderr: LineParser = (line) => {
   const m = line.match(/process vanished (?:before notification|without a name): pid (\d+)/);
   return m ? { kind: "exec", pid: Number(m[1]), name: "<unknown>" } : undefined;
 };
+
+/**
+ * floor.c: `exec PID cmdline` with NULs as spaces, or `exec PID <unknown>` when
+ * /proc/PID was gone or empty (the scorer counts that name as unknown).
+ */
+export const parseFloor: LineParser = (line) => {
+  if (line.trim() === "") return undefined;
+  const m = line.match(/^exec (\d+) (.*)$/);
+  return m ? { kind: "exec", pid: Number(m[1]), name: m[2] ?? "" } : { kind: "unparsed", line };
+};

@@ -1,7 +1,8 @@
 // Summarise the runs into one row per scenario × monitor, as text, Markdown and JSON.
 import type { Mode } from "./loadgen";
+import type { Monitor } from "./monitors";
 import type { IdleResult, RunResult } from "./run";
-import { type Spread, fmt, spread } from "./stats";
+import { type Spread, fmt, rounded, spread } from "./stats";
 
 export interface Row {
   mode: Mode;
@@ -34,6 +35,9 @@ export interface Row {
   boundMs?: Spread;
   notes: string[];
 }
+
+/** idle CPU is measured in ns of run time: 0.001 % is 10 µs per second */
+const IDLE_DIGITS = 3;
 
 const pct = (part: number, whole: number): number | undefined => (whole > 0 ? (100 * part) / whole : undefined);
 
@@ -110,7 +114,7 @@ export function summarise(runs: RunResult[], idle: IdleResult[]): Row[] {
       row.wallS = spread(file.map((r) => (r.wallMs ?? Number.NaN) / 1000));
       row.slowdown = slow(file);
       row.slowdownNull = slow(nul);
-      row.idleCpuPct = spread(idle.filter((i) => i.monitor === first.monitor).map((i) => i.cpuPct));
+      row.idleCpuPct = rounded(spread(idle.filter((i) => i.monitor === first.monitor).map((i) => i.cpuPct)), IDLE_DIGITS);
       row.subscribedMs = spread(file.map((r) => r.subscribedMs));
       row.boundMs = spread([...file, ...nul].map((r) => r.boundMs));
     }
@@ -123,7 +127,7 @@ export function summarise(runs: RunResult[], idle: IdleResult[]): Row[] {
     row.cpuVsForkstat = { file: ratio(row.cpuUsPerEvent, fs.cpuUsPerEvent), null: ratio(row.cpuUsPerEventNull, fs.cpuUsPerEventNull) };
   }
   const modeOrder: Mode[] = ["fork", "exec"];
-  const monitorOrder = ["none", "forkstat", "extrace", "pstat"];
+  const monitorOrder = ["none", "forkstat", "extrace", "floor", "pstat"];
   return rows.sort(
     (a, b) =>
       modeOrder.indexOf(a.mode) - modeOrder.indexOf(b.mode) ||
@@ -163,7 +167,7 @@ const COLUMNS: Column[] = [
   { title: "load wall s", cell: (r) => fmt(r.wallS, 2) },
   { title: "slowdown file", cell: (r) => fmt(r.slowdown, 2) },
   { title: "slowdown null", cell: (r) => fmt(r.slowdownNull, 2) },
-  { title: "idle CPU %", cell: (r) => fmt(r.idleCpuPct, 2) },
+  { title: "idle CPU %", cell: (r) => fmt(r.idleCpuPct, IDLE_DIGITS) },
   { title: "start-up ms", cell: (r) => fmt(r.subscribedMs, 0) },
 ];
 
@@ -181,6 +185,14 @@ export function markdownTable(rows: Row[]): string {
     ...rows.map((r) => `| ${COLUMNS.map((c) => esc(c.cell(r))).join(" | ")} |`),
   ];
   return lines.join("\n");
+}
+
+/**
+ * What each row of the table ran, one line per monitor. The table keeps short names;
+ * this is where a reference that is not a product (floor) says so.
+ */
+export function legendText(monitors: readonly Monitor[]): string {
+  return monitors.map((m) => `- ${m.label ?? m.name}: \`${m.argv.join(" ")}\` (${m.version})`).join("\n");
 }
 
 export function notesText(rows: Row[]): string {

@@ -7,7 +7,7 @@ import { type Monitor, type MonitorName, loadEventsPerProcess } from "./monitors
 import { forEachLine } from "./parsers";
 import { type Stopped, sleep, stop, track } from "./proc";
 import { type Correctness, Scorer } from "./score";
-import { alive, clkTck, cpuTicks, memory, procConnectorSocket } from "./sys";
+import { alive, clkTck, cpuTicks, memory, procConnectorSocket, threadRuntimeNs } from "./sys";
 
 export type Sink = "file" | "null";
 
@@ -234,8 +234,23 @@ export interface IdleResult {
   monitor: MonitorName;
   rep: number;
   seconds: number;
+  /** scheduler run time of all its threads over the window */
+  cpuNs?: number;
+  /** cpuNs as a percentage of one CPU over the window, to 3 decimals (0.001 % is 10 µs per second) */
   cpuPct?: number;
   error?: string;
+}
+
+/**
+ * Run time between two samples of threadRuntimeNs. A thread that started in between
+ * counts from 0. One that ended in between is lost with all its run time: no file
+ * is left to read it from. Good enough for an idle window, where the monitors'
+ * threads are long-lived; not for a load, which is why runs still use ticks.
+ */
+function runtimeGrowthNs(before: Map<number, number>, after: Map<number, number>): number {
+  let ns = 0;
+  for (const [tid, end] of after) ns += end - (before.get(tid) ?? 0);
+  return ns;
 }
 
 /**
@@ -256,13 +271,15 @@ export async function measureIdle(ctx: Context, monitors: readonly Monitor[], se
   }
   try {
     await sleep(1000);
-    const c0 = slots.map(({ s }) => (s ? cpuTicks(s.proc.pid) : undefined));
+    const c0 = slots.map(({ s }) => (s ? threadRuntimeNs(s.proc.pid) : undefined));
     await sleep(seconds * 1000);
     slots.forEach(({ r, s }, i) => {
       const before = c0[i];
-      const after = s ? cpuTicks(s.proc.pid) : undefined;
-      if (before !== undefined && after !== undefined) r.cpuPct = ((after - before) / clkTck() / seconds) * 100;
-      else r.error ??= `${r.monitor} exited while idle`;
+      const after = s && alive(s.proc.pid) ? threadRuntimeNs(s.proc.pid) : undefined;
+      if (before !== undefined && after !== undefined) {
+        r.cpuNs = runtimeGrowthNs(before, after);
+        r.cpuPct = Number(((r.cpuNs / (seconds * 1e9)) * 100).toFixed(3));
+      } else r.error ??= `${r.monitor} exited while idle`;
     });
   } finally {
     for (const { s } of slots) if (s) await stop(s.proc);

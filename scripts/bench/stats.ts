@@ -22,3 +22,10 @@ export function fmt(s: Spread | undefined, digits = 1): string {
   if (s.n === 1 || f(s.min) === f(s.max)) return f(s.median);
   return `${f(s.median)} (${f(s.min)}–${f(s.max)})`;
 }
+
+/** The spread with every figure rounded, for a measurement whose JSON should not claim more digits than it has. */
+export function rounded(s: Spread | undefined, digits: number): Spread | undefined {
+  if (s === undefined) return undefined;
+  const r = (x: number) => Number(x.toFixed(digits));
+  return { median: r(s.median), min: r(s.min), max: r(s.max), n: s.n };
+}

@@ -35,6 +35,27 @@ export function cpuTicks(pid: number): number | undefined {
   return Number.isFinite(utime) && Number.isFinite(stime) ? utime + stime : undefined;
 }
 
+/**
+ * Scheduler run time of each thread of the process in nanoseconds, by TID: the first
+ * field of /proc/PID/task/TID/schedstat. Unlike utime + stime (10 ms ticks) it can
+ * tell 0.01 % from 0.09 % of a CPU over a few seconds. Undefined once the process is gone.
+ */
+export function threadRuntimeNs(pid: number): Map<number, number> | undefined {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return undefined;
+  }
+  const runtime = new Map<number, number>();
+  for (const tid of tids) {
+    // a thread that exits between readdir and read is simply left out
+    const ns = Number(readText(`/proc/${pid}/task/${tid}/schedstat`)?.split(" ")[0]);
+    if (Number.isFinite(ns)) runtime.set(Number(tid), ns);
+  }
+  return runtime;
+}
+
 export interface Memory {
   rssKiB: number;
   hwmKiB: number;
