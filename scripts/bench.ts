@@ -1,5 +1,5 @@
 // `npm run bench`: forkstat vs extrace vs pstat on the same synthetic fork and exec storms.
-// See docs/perf.md for what is measured and how; scripts/bench/ holds the pieces.
+// See the README's Performance section for what is measured and how; scripts/bench/ holds the pieces.
 import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ensureInstalled } from "./bench/install";
