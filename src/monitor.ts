@@ -245,7 +245,7 @@ export class Monitor {
         let timeout = Math.min(IDLE_WAKE_MS, deadline - now);
         const since = this.writer.pendingSince;
         if (since >= 0) timeout = Math.min(timeout, since + FLUSH_INTERVAL_MS - now);
-        if (this.sinceGc >= BURST_EVENTS) timeout = Math.min(timeout, this.activeSince + SETTLE_MS - now);
+        timeout = Math.min(timeout, this.gcDueAt() - now);
         const ms = Math.max(0, Math.ceil(timeout));
         const watch = this.execConn;
         if (watch === null) idle = !conn.wait(ms);
@@ -260,7 +260,7 @@ export class Monitor {
       // Signal handlers and the child's exit run on the event loop: visit it whenever pstat
       // would sleep anyway (a signal cut poll short) and every few ms under load, not per batch.
       if (busy) this.activeSince = now;
-      else if (this.sinceGc >= BURST_EVENTS && now - this.activeSince >= SETTLE_MS) {
+      else if (now >= this.gcDueAt()) {
         // A burst is over: hand its garbage back now, so a long-running pstat's memory
         // returns to where it was instead of staying at the burst's high-water mark.
         this.sinceGc = 0;
@@ -273,6 +273,11 @@ export class Monitor {
     }
     // Whatever is already queued happened before the end: report it too.
     this.drain(Infinity);
+  }
+
+  /** When the garbage of the last burst is due to be collected (Infinity: no burst since). */
+  private gcDueAt(): number {
+    return this.sinceGc >= BURST_EVENTS ? this.activeSince + SETTLE_MS : Infinity;
   }
 
   /** Takes what the socket holds into the ring, reading /proc for each exec at once. */

@@ -342,18 +342,9 @@ export class ProcessTable {
   private copy(from: ProcInfo, start: number): ProcInfo {
     const c = this.freeInfos.pop();
     if (c === undefined) return { ...from, start };
-    c.name = from.name;
-    c.cmdline = from.cmdline;
-    c.comm = from.comm;
+    // Every field, whatever ProcInfo holds, so a recycled entry keeps nothing of its last task.
+    Object.assign(c, from);
     c.start = start;
-    c.uid = from.uid;
-    c.euid = from.euid;
-    c.tty = from.tty;
-    c.pgrp = from.pgrp;
-    c.ppid = from.ppid;
-    c.depth = from.depth;
-    c.kthread = from.kthread;
-    c.known = from.known;
     return c;
   }
 
