@@ -1,5 +1,6 @@
 // Builds and runs scripts/bench/loadgen.c, and reads back the PIDs it made.
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { compileC } from "./cc";
 import { join, resolve } from "node:path";
 import { exitedWithin, track } from "./proc";
 
@@ -21,18 +22,6 @@ export interface Load {
 }
 
 const SOURCE = resolve(import.meta.dir, "loadgen.c");
-
-/** Compiles a C file of scripts/bench into `bin` unless an up-to-date binary is already there. */
-export function compileC(source: string, bin: string, what: string): string {
-  try {
-    if (statSync(bin).mtimeMs >= statSync(source).mtimeMs) return bin;
-  } catch {
-    // not built yet
-  }
-  const r = Bun.spawnSync(["cc", "-O2", "-Wall", "-o", bin, source], { stderr: "pipe" });
-  if (r.exitCode !== 0) throw new Error(`cc failed to build the ${what}:\n${r.stderr.toString()}`);
-  return bin;
-}
 
 export function compileLoadgen(dir: string): string {
   return compileC(SOURCE, join(dir, "loadgen"), "load generator");

@@ -1,7 +1,8 @@
 // The monitors under test: how to start each one and how to read what it printed.
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { type Mode, compileC } from "./loadgen";
+import { compileC } from "./cc";
+import type { Mode } from "./loadgen";
 import { type Kind, type LineParser, parseExtrace, parseExtraceStderr, parseFloor, parseForkstatLike } from "./parsers";
 
 export type MonitorName = "forkstat" | "extrace" | "floor" | "pstat";

@@ -236,7 +236,7 @@ export interface IdleResult {
   seconds: number;
   /** scheduler run time of all its threads over the window */
   cpuNs?: number;
-  /** cpuNs as a percentage of one CPU over the window, to 3 decimals (0.001 % is 10 µs per second) */
+  /** cpuNs as a percentage of one CPU over the window (the summary rounds it to what it can tell) */
   cpuPct?: number;
   error?: string;
 }
@@ -278,7 +278,7 @@ export async function measureIdle(ctx: Context, monitors: readonly Monitor[], se
       const after = s && alive(s.proc.pid) ? threadRuntimeNs(s.proc.pid) : undefined;
       if (before !== undefined && after !== undefined) {
         r.cpuNs = runtimeGrowthNs(before, after);
-        r.cpuPct = Number(((r.cpuNs / (seconds * 1e9)) * 100).toFixed(3));
+        r.cpuPct = (r.cpuNs / (seconds * 1e9)) * 100;
       } else r.error ??= `${r.monitor} exited while idle`;
     });
   } finally {
