@@ -102,7 +102,7 @@ export class Monitor {
       mode: cfg.name,
       wantUids: cfg.extra || cfg.uid !== null,
       tracking: this.tracking,
-      execStat: cfg.events.comm || cfg.json || cfg.name.comm,
+      execStat: cfg.json || cfg.name.comm,
       clock: this.clock,
     });
     if (following) this.subtree = new Subtree(cfg.pids ?? []);
@@ -436,6 +436,7 @@ export class Monitor {
         return;
       case "comm":
         r.proc = t.get(e.pid);
+        r.oldName = r.proc.name;
         r.oldComm = t.comm(e, r.proc);
         if (sel.comm) this.report("comm");
         return;
@@ -524,6 +525,7 @@ function blankReport(): Report {
     signal: null,
     coreDumped: false,
     duration: NaN,
+    oldName: "",
     oldComm: "",
     tracerPid: 0,
     tracer: UNKNOWN,

@@ -26,7 +26,8 @@ export interface Report {
   coreDumped: boolean;
   /** seconds, NaN when the start is unknown */
   duration: number;
-  /** comm */
+  /** comm: the name shown before the rename (text), and the kernel's previous comm (JSON) */
+  oldName: string;
   oldComm: string;
   /** ptrace: 0 on detach */
   tracerPid: number;

@@ -65,6 +65,11 @@ describe("process names", () => {
   test("-s shows the program without arguments", async () => expect(await name(["-s"])).toBe("/bin/sh"));
   test("-ds (combined) shows the bare program name", async () => expect(await name(["-ds"])).toBe("sh"));
   test("-c shows the kernel's comm", async () => expect(await name(["-c"])).toBe("sh"));
+  test("-c: a rename shows the old comm -> the new one", async () => {
+    const rename = ["/usr/bin/python3", "-c", "import ctypes\nctypes.CDLL(None).prctl(15,b'pstat-c-renamed',0,0,0)"];
+    const { stdout, result: pid } = await around(["-c"], () => spawn(rename));
+    expect(find(rows(stdout), "comm", pid as number)?.process).toBe("python3 -> pstat-c-renamed");
+  });
 });
 
 describe("output", () => {

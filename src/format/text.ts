@@ -128,9 +128,10 @@ export class TextFormatter {
         this.info(w, GLYPHS.core, "", false);
         return this.process(w, p.name, r.depth);
       case "comm":
-        this.start(w, r, r.pid, p, r.oldComm.length + p.comm.length + 4);
+        // As forkstat: who renamed itself (its name as shown until now), then the new comm.
+        this.start(w, r, r.pid, p, r.oldName.length + p.comm.length + 4);
         this.info(w, GLYPHS.comm, "", false);
-        return this.process(w, `${r.oldComm} -> ${p.comm}`, r.depth);
+        return this.process(w, `${r.oldName} -> ${p.comm}`, r.depth);
       case "ptrace": {
         const by = r.tracerPid !== 0 ? ` (traced by ${r.tracerPid} ${r.tracer.name})` : "";
         this.start(w, r, r.pid, p, p.name.length + by.length);
