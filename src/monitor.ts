@@ -103,6 +103,7 @@ export class Monitor {
       wantUids: cfg.extra || cfg.uid !== null,
       tracking: this.tracking,
       execStat: cfg.json || cfg.name.comm,
+      wantStat: this.tracking || cfg.json || cfg.extra || cfg.pgrp !== null,
       clock: this.clock,
     });
     if (following) this.subtree = new Subtree(cfg.pids ?? []);

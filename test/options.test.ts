@@ -27,7 +27,8 @@ describe("event selection", () => {
   test("-e exec shows only execs", async () => {
     const { stdout, result: pid } = await around(["-e", "exec"], () => sh("sleep 0.1; exit 2"));
     const all = rows(stdout);
-    expect(find(all, "exec", pid as number)).toBeDefined();
+    // Named from its command line alone: no table is kept and nothing shown needs /proc/PID/stat.
+    expect(find(all, "exec", pid as number)?.process).toBe("sh -c sleep 0.1; exit 2");
     expect(new Set(all.map((r) => r.event))).toEqual(new Set(["exec"]));
   });
   test("-e exitnonzero shows failing exits only", async () => {

@@ -68,6 +68,12 @@ export interface TableOptions {
    * directory is about a fifth of pstat's CPU in an exec storm.
    */
   execStat: boolean;
+  /**
+   * Something needs what only /proc/PID/stat tells (start time for durations, tty,
+   * process group, parent): the table is kept, or -x, --pgrp or JSON. Otherwise a process
+   * first met at its exec (`-e exec` alone) is named from its command line alone.
+   */
+  wantStat: boolean;
   clock: Clock;
 }
 
@@ -256,10 +262,11 @@ export class ProcessTable {
       return before !== undefined && !this.sameStart(before.start, p.startTicks) ? null : p.info;
     }
     if (p.cmdline === null || p.name === null) return null;
-    if (before !== undefined && p.readAt - e.ts < REUSE_SAFE_NS) {
+    if (p.readAt - e.ts < REUSE_SAFE_NS && (before !== undefined || !this.opts.wantStat)) {
       // Same process for sure: everything but the names carries over from before the exec.
       // The entry is this task's own (no other PID shares it), so it is updated in place.
-      const info = before;
+      // With nothing from before, and nothing that needs /proc/PID/stat, the names suffice.
+      const info = before ?? { ...UNKNOWN };
       info.name = p.name;
       info.cmdline = p.cmdline;
       info.comm = commOf(p.cmdline);
