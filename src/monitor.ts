@@ -27,10 +27,11 @@ import { readProcFile, readStat } from "./proc/procfs";
 const ACK_TIMEOUT_MS = 1000;
 const FLUSH_INTERVAL_MS = 100;
 /**
- * Signals interrupt poll(2), so this is only a backstop, for a signal that lands while
- * pstat runs between two sleeps: Bun runs its handler on a later event-loop turn, and
- * pstat would sleep until here before taking that turn. Seen once in about a hundred
- * stops at 10 s. 3 s bounds it; each wake costs an idle pstat about 0.5 ms of CPU.
+ * Signals interrupt poll(2), so this is only a backstop. It bounds how long a stop can
+ * wait when that fails: once in about a hundred bench stops pstat outlived SIGINT by 5 s
+ * with a 10 s backstop (not reproduced since; likely a signal landing while pstat runs
+ * between two sleeps, whose handler Bun runs on a later event-loop turn). Each wake costs
+ * an idle pstat about 0.5 ms of CPU.
  */
 const IDLE_WAKE_MS = 3_000;
 /** Datagrams handled before yielding to the event loop (signals, timers, the child). */
