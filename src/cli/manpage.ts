@@ -78,7 +78,7 @@ export function renderManPage({ version = builtVersion, date = "" }: ManPageOpti
     ".TP",
     bold("Process"),
     `the command line (or the program name with ${bold("-s")}, the task name with ${bold("-c")});`,
-    "for comm events, the old and new names.",
+    "for comm events, the process as named until then, then \\-> and its new task name.",
     ...(has("extra") ? [".PP", `${bold("-x")} adds the UID, EUID and TTY columns.`] : []),
     ...(has("json")
       ? [".PP", `With ${bold("--json")}, each event is instead one JSON object per line, for log pipelines.`]
