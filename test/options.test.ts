@@ -148,6 +148,30 @@ describe("output", () => {
     expect(sched).toMatch(/^policy\s+:\s+1$/m);
     expect(sched).toMatch(/^prio\s+:\s+0$/m); // kernel prio 0 = rt priority 99
   });
+  test("by default pstat runs at nice -20 with the shortest scheduler slice; a niceness chosen by the user is kept", async () => {
+    const run = await startPstat([]);
+    const sched = readFileSync(`/proc/${run.proc.pid}/sched`, "utf8");
+    await run.stop();
+    expect(sched).toMatch(/^policy\s+:\s+0$/m);
+    expect(sched).toMatch(/^prio\s+:\s+100$/m); // 120 + nice -20
+    expect(sched).toMatch(/^se\.slice\s+:\s+100000$/m);
+    const niced = Bun.spawn(["nice", "-n", "5", PSTAT, "-D", "1.5", "-q"], { stdout: "ignore", stderr: "pipe" });
+    await Bun.sleep(800);
+    const nicedSched = readFileSync(`/proc/${niced.pid}/sched`, "utf8");
+    expect(await niced.exited).toBe(0);
+    expect(nicedSched).toMatch(/^prio\s+:\s+125$/m);
+    expect(nicedSched).toMatch(/^se\.slice\s+:\s+100000$/m);
+  });
+  test("a command pstat starts runs at normal priority, with or without -r", async () => {
+    const show = "grep -E '^(policy|prio)' /proc/self/sched";
+    for (const extra of [[], ["-r"]]) {
+      const p = Bun.spawnSync([PSTAT, ...extra, "-q", "--", "sh", "-c", show]);
+      expect(p.exitCode).toBe(0);
+      const out = p.stdout.toString();
+      expect(out).toMatch(/^policy\s+:\s+0$/m);
+      expect(out).toMatch(/^prio\s+:\s+120$/m);
+    }
+  });
   test("--rcvbuf sets the socket's receive buffer", async () => {
     const run = await startPstat(["--rcvbuf", "64K"]);
     // The kernel doubles the value it is given; /proc/net/netlink shows the queue, so read it via ss-like path.

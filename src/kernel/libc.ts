@@ -28,6 +28,8 @@ const lib = dlopen(libcName(), {
   sched_get_priority_max: { args: [i32], returns: i32 },
   sched_setscheduler: { args: [i32, i32, ptr], returns: i32 },
   setpriority: { args: [i32, i32, i32], returns: i32 },
+  // Only for calls libc has no wrapper for in every version pstat runs on (sched_setattr).
+  syscall: { args: [i64, i32, ptr, u32], returns: i64 },
   sysconf: { args: [i32], returns: i64 },
   __errno_location: { args: [], returns: ptr },
 });
