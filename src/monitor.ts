@@ -44,6 +44,7 @@ const EXEC_SLOTS = 256;
 /** Quiet time after a burst (of at least BURST_EVENTS) before pstat collects its garbage. */
 const SETTLE_MS = 1000;
 const BURST_EVENTS = 10_000;
+const LONG_BURST_EVENTS = 200_000;
 const EXEC_RCVBUF = 1 << 20;
 /** Longest stretch of work between visits to the event loop (where signal handlers run). */
 const YIELD_INTERVAL_MS = 20;
@@ -266,8 +267,15 @@ export class Monitor {
       if (this.writer.pendingSince >= 0 && now - this.writer.pendingSince >= FLUSH_INTERVAL_MS) this.writer.flush();
       // Signal handlers and the child's exit run on the event loop: visit it whenever pstat
       // would sleep anyway (a signal cut poll short) and every few ms under load, not per batch.
-      if (busy) this.activeSince = now;
-      else if (now >= this.gcDueAt()) {
+      if (busy) {
+        this.activeSince = now;
+        if (this.sinceGc >= LONG_BURST_EVENTS) {
+          // A long storm: collect now and then during it too, or the heap's high-water mark
+          // keeps climbing until the runtime decides on a full collection by itself.
+          this.sinceGc = 0;
+          Bun.gc(true);
+        }
+      } else if (now >= this.gcDueAt()) {
         // A burst is over: hand its garbage back now, so a long-running pstat's memory
         // returns to where it was instead of staying at the burst's high-water mark.
         this.sinceGc = 0;
