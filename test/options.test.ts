@@ -172,11 +172,20 @@ describe("output", () => {
       expect(out).toMatch(/^prio\s+:\s+120$/m);
     }
   });
-  test("--rcvbuf sets the socket's receive buffer", async () => {
-    const run = await startPstat(["--rcvbuf", "64K"]);
-    // The kernel doubles the value it is given; /proc/net/netlink shows the queue, so read it via ss-like path.
-    const done = await run.stop();
-    expect(done.code).toBe(0);
+  test("--rcvbuf sets the socket's receive buffer (32 MiB by default)", async () => {
+    /** The receive buffer of pstat's event socket, as ss(8) reports it (the kernel doubles what it is given). */
+    const rcvbuf = (pid: number) => {
+      const ss = Bun.spawnSync(["ss", "-f", "netlink", "-a", "-m", "-p"]).stdout.toString();
+      const line = ss.split("\n").find((l) => l.includes(`connector:pstat/${pid} `)) ?? "";
+      const m = /skmem:\(r\d+,rb(\d+),/.exec(line);
+      return m ? Number(m[1]) : NaN;
+    };
+    for (const [args, bytes] of [[["--rcvbuf", "64K"], 64 * 1024], [[], 32 * 1024 * 1024]] as const) {
+      const run = await startPstat([...args]);
+      const rb = rcvbuf(run.proc.pid);
+      expect((await run.stop()).code).toBe(0);
+      expect(rb).toBe(2 * bytes);
+    }
   });
 });
 
