@@ -40,6 +40,8 @@ const DATAGRAMS_PER_TURN = 4096;
 const PUMP_EVERY = 8;
 /** While events flow, how long the bulk may gather before pstat takes it (execs wake it at once). */
 const BATCH_MS = 5;
+/** A batch this large means a storm: gather the next one straight away instead of sleeping first. */
+const GATHER_MIN = 16;
 const EXEC_SLOTS = 256;
 /** Quiet time after a burst (of at least BURST_EVENTS) before pstat collects its garbage. */
 const SETTLE_MS = 1000;
@@ -236,6 +238,7 @@ export class Monitor {
     const deadline = this.cfg.durationMs > 0 ? performance.now() + this.cfg.durationMs : Infinity;
     let lastYield = performance.now();
     let busy = false;
+    let gathering = false;
     while (!this.stopRequested) {
       let now = performance.now();
       if (now >= deadline) break;
@@ -257,14 +260,22 @@ export class Monitor {
         const ms = Math.max(0, Math.ceil(timeout));
         const watch = this.execConn;
         if (watch === null) idle = !conn.wait(ms);
-        else if (busy) this.gather(watch, now + Math.min(ms, BATCH_MS));
-        else idle = !ProcConnector.waitEither(conn, watch, ms);
+        else if (gathering) this.gather(watch, now + Math.min(ms, BATCH_MS));
+        else {
+          idle = !ProcConnector.waitEither(conn, watch, ms);
+          // After a quiet spell events come in small bursts (a fork, its exec, its exit):
+          // let the rest of the burst arrive, so that it costs one batch, not one per event.
+          if (!idle) this.gather(watch, performance.now() + Math.min(ms, BATCH_MS));
+        }
       }
       const done = this.drain(DATAGRAMS_PER_TURN);
       busy = done > 0;
+      gathering = done >= GATHER_MIN;
       this.sinceGc += done;
       now = performance.now();
-      if (this.writer.pendingSince >= 0 && now - this.writer.pendingSince >= FLUSH_INTERVAL_MS) this.writer.flush();
+      const pending = this.writer.pendingSince;
+      // Between bursts write at once: waking up again only to flush costs more than the write.
+      if (pending >= 0 && (!gathering || now - pending >= FLUSH_INTERVAL_MS)) this.writer.flush();
       // Signal handlers and the child's exit run on the event loop: visit it whenever pstat
       // would sleep anyway (a signal cut poll short) and every few ms under load, not per batch.
       if (busy) {
