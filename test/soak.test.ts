@@ -2,7 +2,8 @@
 import { expect, test } from "bun:test";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
+import { compileLoadgen } from "../scripts/bench/loadgen";
 import { PSTAT } from "./helpers";
 
 const dir = mkdtempSync(join(tmpdir(), "pstat-soak-"));
@@ -33,8 +34,7 @@ async function load(n: number): Promise<void> {
 test(
   `${TOTAL * 2} events: RSS within 8 MiB of where it was after ${WARMUP} processes, every event reported`,
   async () => {
-    const cc = Bun.spawnSync(["cc", "-O2", "-o", loadgen, resolve(import.meta.dir, "../scripts/bench/loadgen.c")]);
-    expect(cc.exitCode).toBe(0);
+    expect(compileLoadgen(dir)).toBe(loadgen);
     // Short names (-s -d) and statistics only (-q -j): every fork and exit is counted per name.
     const pstat = Bun.spawn([PSTAT, "-q", "-j", "-s", "-d", "-e", "fork,exit"], { stdout: "pipe", stderr: "pipe" });
     await Bun.sleep(500);
