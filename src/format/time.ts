@@ -34,6 +34,11 @@ function localFields(ms: number): Date {
   return new Date(ms + localOffset.at(ms));
 }
 
+/** "2026/11/27" or "2026-11-27" from a Date made by localFields. */
+const ymd = (d: Date, sep: string) => `${d.getUTCFullYear()}${sep}${pad2(d.getUTCMonth() + 1)}${sep}${pad2(d.getUTCDate())}`;
+/** "02:39:10" from a Date made by localFields. */
+const hms = (d: Date) => `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}`;
+
 /**
  * Formats event timestamps for the Time column. Whole-second formats are cached per
  * second, so a storm of events costs one Date per second, not one per event.
@@ -60,9 +65,7 @@ export class TimeFormatter {
         const sec = Math.floor(ms / 1000);
         if (sec !== this.lastSec) {
           const d = localFields(sec * 1000);
-          const hms = `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}`;
-          this.lastText =
-            this.format === "time" ? hms : `${d.getUTCFullYear()}/${pad2(d.getUTCMonth() + 1)}/${pad2(d.getUTCDate())} ${hms}`;
+          this.lastText = this.format === "time" ? hms(d) : `${ymd(d, "/")} ${hms(d)}`;
           this.lastSec = sec;
         }
         return this.lastText;
@@ -80,14 +83,10 @@ export class TimeFormatter {
 /** RFC 3339 with microseconds and the local UTC offset, e.g. 2026-11-27T02:39:10.123456+00:00. */
 export function isoTime(ms: number): string {
   const whole = Math.floor(ms);
-  const off = localOffset.at(whole) / 60_000;
-  const d = new Date(whole + off * 60_000);
+  const d = localFields(whole);
+  const off = localOffset.at(whole) / 60_000; // minutes; the lookup above is cached
   const micros = Math.floor((ms - Math.floor(ms / 1000) * 1000) * 1000);
   const sign = off >= 0 ? "+" : "-";
   const abs = Math.abs(off);
-  return (
-    `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())}T` +
-    `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}.${String(micros).padStart(6, "0")}` +
-    `${sign}${pad2(Math.floor(abs / 60))}:${pad2(abs % 60)}`
-  );
+  return `${ymd(d, "-")}T${hms(d)}.${String(micros).padStart(6, "0")}${sign}${pad2(Math.floor(abs / 60))}:${pad2(abs % 60)}`;
 }
