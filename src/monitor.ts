@@ -280,17 +280,13 @@ export class Monitor {
       // would sleep anyway (a signal cut poll short) and every few ms under load, not per batch.
       if (busy) {
         this.activeSince = now;
-        if (this.sinceGc >= LONG_BURST_EVENTS) {
-          // A long storm: collect now and then during it too, or the heap's high-water mark
-          // keeps climbing until the runtime decides on a full collection by itself.
-          this.sinceGc = 0;
-          Bun.gc(true);
-        }
+        // A long storm: collect now and then during it too, or the heap's high-water mark
+        // keeps climbing until the runtime decides on a full collection by itself.
+        if (this.sinceGc >= LONG_BURST_EVENTS) this.collectGarbage();
       } else if (now >= this.gcDueAt()) {
         // A burst is over: hand its garbage back now, so a long-running pstat's memory
         // returns to where it was instead of staying at the burst's high-water mark.
-        this.sinceGc = 0;
-        Bun.gc(true);
+        this.collectGarbage();
       }
       if (idle || now - lastYield >= YIELD_INTERVAL_MS) {
         await yieldTurn();
@@ -299,6 +295,11 @@ export class Monitor {
     }
     // Whatever is already queued happened before the end: report it too.
     this.drain(Infinity);
+  }
+
+  private collectGarbage(): void {
+    this.sinceGc = 0;
+    Bun.gc(true);
   }
 
   /** When the garbage of the last burst is due to be collected (Infinity: no burst since). */
