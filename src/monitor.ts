@@ -275,7 +275,8 @@ export class Monitor {
       now = performance.now();
       const pending = this.writer.pendingSince;
       // Between bursts write at once: waking up again only to flush costs more than the write.
-      if (pending >= 0 && (!gathering || now - pending >= FLUSH_INTERVAL_MS)) this.writer.flush();
+      const wroteBeforeSleep = pending >= 0 && !gathering;
+      if (wroteBeforeSleep || (pending >= 0 && now - pending >= FLUSH_INTERVAL_MS)) this.writer.flush();
       // Signal handlers and the child's exit run on the event loop: visit it whenever pstat
       // would sleep anyway (a signal cut poll short) and every few ms under load, not per batch.
       if (busy) {
@@ -288,7 +289,10 @@ export class Monitor {
         // returns to where it was instead of staying at the burst's high-water mark.
         this.collectGarbage();
       }
-      if (idle || now - lastYield >= YIELD_INTERVAL_MS) {
+      // Whoever reads the output may signal pstat in reply (Ctrl-C after a line, `| head`'s end):
+      // a signal that lands while pstat is awake does not cut the next sleep short, so after
+      // writing, let its handler run before sleeping (else the stop waits for IDLE_WAKE_MS).
+      if (idle || wroteBeforeSleep || now - lastYield >= YIELD_INTERVAL_MS) {
         await yieldTurn();
         lastYield = performance.now();
       }
