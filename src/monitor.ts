@@ -15,6 +15,7 @@ import { What } from "./kernel/netlink";
 import { lacksNetAdmin, whyNoEvents } from "./kernel/diagnose";
 import { libc, strerror } from "./kernel/libc";
 import { raisePriority, setRealtime } from "./kernel/priority";
+import { DATA, Sleeper } from "./kernel/sleeper";
 import { OutputClosed, Writer } from "./output/writer";
 import { ProcessTable, UNKNOWN } from "./proc/table";
 import type { Report, ReportKind } from "./report";
@@ -27,13 +28,10 @@ import { readProcFile, readStat } from "./proc/procfs";
 const ACK_TIMEOUT_MS = 1000;
 const FLUSH_INTERVAL_MS = 100;
 /**
- * Signals interrupt poll(2), so this is only a backstop. It bounds how long a stop can
- * wait when that fails: once in about a hundred bench stops pstat outlived SIGINT by 5 s
- * with a 10 s backstop (not reproduced since; likely a signal landing while pstat runs
- * between two sleeps, whose handler Bun runs on a later event-loop turn). Each wake costs
- * an idle pstat about 0.5 ms of CPU.
+ * Only a backstop: signals end a sleep at once (see Sleeper), and timers due sooner (a
+ * flush, a collection, -D) shorten it. Each wake costs an idle pstat about 0.5 ms of CPU.
  */
-const IDLE_WAKE_MS = 3_000;
+const IDLE_WAKE_MS = 10_000;
 /** Datagrams handled before yielding to the event loop (signals, timers, the child). */
 const DATAGRAMS_PER_TURN = 4096;
 /** Go back to the socket after this many datagrams, to read exec'd command lines early. */
@@ -83,6 +81,8 @@ export class Monitor {
    */
   private execConn: ProcConnector | null = null;
   private execDecoder: Decoder | null = null;
+  /** Where pstat sleeps between events: on its sockets and on the runtime's event loop. */
+  private sleeper: Sleeper | null = null;
   private stopRequested = false;
   private exactLoss = true;
   private readonly lastSeq = new Float64Array(MAX_CPUS).fill(-1);
@@ -192,6 +192,7 @@ export class Monitor {
     }
     this.decoder = new Decoder(conn.bytes);
     if (this.prefetch && this.mask !== What.EXEC && kernelFilters()) this.openExecWatch();
+    this.sleeper = new Sleeper(this.execConn === null ? [conn.descriptor] : [conn.descriptor, this.execConn.descriptor]);
     this.table.preload();
     if (this.cfg.pids !== null) {
       for (const pid of this.cfg.pids) if (this.table.get(pid) === UNKNOWN) throw new RuntimeError(`no process with PID ${pid}`);
@@ -259,13 +260,13 @@ export class Monitor {
         timeout = Math.min(timeout, this.gcDueAt() - now);
         const ms = Math.max(0, Math.ceil(timeout));
         const watch = this.execConn;
-        if (watch === null) idle = !conn.wait(ms);
-        else if (gathering) this.gather(watch, now + Math.min(ms, BATCH_MS));
+        if (watch !== null && gathering) this.gather(watch, now + Math.min(ms, BATCH_MS));
         else {
-          idle = !ProcConnector.waitEither(conn, watch, ms);
+          // Anything but events (the time is up, or a signal woke the event loop) means: visit the loop.
+          idle = this.sleeper!.sleep(ms) !== DATA;
           // After a quiet spell events come in small bursts (a fork, its exec, its exit):
           // let the rest of the burst arrive, so that it costs one batch, not one per event.
-          if (!idle) this.gather(watch, performance.now() + Math.min(ms, BATCH_MS));
+          if (watch !== null && !idle) this.gather(watch, performance.now() + Math.min(ms, BATCH_MS));
         }
       }
       const done = this.drain(DATAGRAMS_PER_TURN);
@@ -289,10 +290,9 @@ export class Monitor {
         // returns to where it was instead of staying at the burst's high-water mark.
         this.collectGarbage();
       }
-      // Whoever reads the output may signal pstat in reply (Ctrl-C after a line, `| head`'s end):
-      // a signal that lands while pstat is awake does not cut the next sleep short, so after
-      // writing, let its handler run before sleeping (else the stop waits for IDLE_WAKE_MS).
-      if (idle || wroteBeforeSleep || now - lastYield >= YIELD_INTERVAL_MS) {
+      // A signal that lands while pstat is awake wakes the event loop, which ends the next
+      // sleep at once (Sleeper): no visit is needed before sleeping.
+      if (idle || now - lastYield >= YIELD_INTERVAL_MS) {
         await yieldTurn();
         lastYield = performance.now();
       }

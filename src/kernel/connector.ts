@@ -165,19 +165,10 @@ export class ProcConnector {
     return r > 0;
   }
 
-  /**
-   * Waits until either socket has a datagram (or `timeoutMs` passes); true when one does.
-   * One poll(2) for both, so a quiet pstat sleeps in a single place.
-   */
-  static waitEither(a: ProcConnector, b: ProcConnector, timeoutMs: number): boolean {
-    const fds = ProcConnector.pair;
-    fds[0] = a.fd;
-    fds[1] = POLLIN;
-    fds[2] = b.fd;
-    fds[3] = POLLIN;
-    return libc.poll(fds, 2, timeoutMs) > 0;
+  /** The socket, for a poll(2) that waits on it among others (see Sleeper). */
+  get descriptor(): number {
+    return this.fd;
   }
-  private static readonly pair = new Int32Array(4);
 
   /**
    * Moves every datagram already queued in the socket into free ring slots, without
