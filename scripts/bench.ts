@@ -4,7 +4,7 @@ import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ensureInstalled } from "./bench/install";
 import { type Mode, compileLoadgen } from "./bench/loadgen";
-import { type Monitor, compileFloor, extrace, floor, forkstat, pstat, pstatAvailable } from "./bench/monitors";
+import { type Monitor, compileFloor, compileFloorBun, extrace, floor, floorBun, forkstat, pstat, pstatAvailable } from "./bench/monitors";
 import { type Options, USAGE, parseOptions } from "./bench/options";
 import { installCleanup } from "./bench/proc";
 import { legendText, markdownTable, notesText, summarise, textTable } from "./bench/report";
@@ -17,7 +17,7 @@ const log = (msg: string) => console.error(`bench: ${msg}`);
 function preflight(opts: Options, tmp: string): { monitors: Monitor[]; skipped: string[] } {
   if (process.getuid?.() !== 0) throw new Error("the proc connector needs root (CAP_NET_ADMIN): run the bench as root");
   const skipped: string[] = [];
-  // the tools apt can install; floor is built here and pstat is the one under test
+  // the tools apt can install; the floors are built here and pstat is the one under test
   const wanted = opts.soak ? [] : opts.monitors.filter((m) => m === "forkstat" || m === "extrace");
   const missing = ensureInstalled(wanted);
   for (const m of missing) skipped.push(`${m}: not installed and apt-get could not install it`);
@@ -29,6 +29,13 @@ function preflight(opts: Options, tmp: string): { monitors: Monitor[]; skipped: 
       monitors.push(floor(compileFloor(tmp)));
     } catch (e) {
       skipped.push(`floor: ${(e as Error).message}`);
+    }
+  }
+  if (!opts.soak && opts.monitors.includes("floor-bun")) {
+    try {
+      monitors.push(floorBun(compileFloorBun(tmp)));
+    } catch (e) {
+      skipped.push(`floor-bun: ${(e as Error).message}`);
     }
   }
   if (opts.soak || opts.monitors.includes("pstat")) {

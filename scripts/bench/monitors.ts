@@ -5,7 +5,7 @@ import { compileC } from "./cc";
 import type { Mode } from "./loadgen";
 import { type Kind, type LineParser, parseExtrace, parseExtraceStderr, parseFloor, parseForkstatLike } from "./parsers";
 
-export type MonitorName = "forkstat" | "extrace" | "floor" | "pstat";
+export type MonitorName = "forkstat" | "extrace" | "floor" | "floor-bun" | "pstat";
 
 export interface Monitor {
   name: MonitorName;
@@ -85,6 +85,29 @@ export function floor(bin: string): Monitor {
     kinds: () => ["exec"],
     stdout: parseFloor,
     version: "scripts/bench/floor.c",
+  };
+}
+
+const FLOOR_BUN_SOURCE = resolve(import.meta.dir, "floor.ts");
+
+/** Compiles floor.ts into `dir` with the Bun running the bench, as pstat is compiled; throws when that fails. */
+export function compileFloorBun(dir: string): string {
+  const bin = join(dir, "floor-bun");
+  const r = Bun.spawnSync([process.execPath, "build", "--compile", FLOOR_BUN_SOURCE, "--outfile", bin], { stderr: "pipe", stdout: "pipe" });
+  if (r.exitCode !== 0) throw new Error(`bun build failed for the Bun floor:\n${r.stderr.toString()}`);
+  return bin;
+}
+
+/**
+ * Not a product either: floor.c's loop in Bun, on pstat's own /proc reader. What it costs
+ * above floor is the runtime's share; what pstat costs above it is pstat's own work.
+ */
+export function floorBun(bin: string): Monitor {
+  return {
+    ...floor(bin),
+    name: "floor-bun",
+    label: "floor-bun (floor.c's loop in Bun, compiled like pstat: the runtime's share)",
+    version: `scripts/bench/floor.ts, Bun ${Bun.version}`,
   };
 }
 

@@ -25,13 +25,14 @@ Runs the same synthetic fork and exec storms with no monitor, forkstat, extrace
 and pstat, and compares their lost events, names, CPU per event, memory,
 slowdown of the load, idle CPU and start-up time. "floor" is a reference, not a
 product: scripts/bench/floor.c, the least an exec monitor must do (one wakeup
-and one command-line read per exec). Needs root and a C compiler.
+and one command-line read per exec); "floor-bun" is the same loop in Bun
+(scripts/bench/floor.ts), compiled like pstat. Needs root and a C compiler.
 
   --reps N            repetitions of every run (default 3)
   --n N               processes per fork-storm run (default 20000)
   --exec-n N          processes per exec-storm run (default n/4)
   --producers LIST    producer processes in parallel, e.g. 2 or 2,1 (default 2,1)
-  --monitors LIST     any of forkstat,extrace,floor,pstat (default all)
+  --monitors LIST     any of forkstat,extrace,floor,floor-bun,pstat (default all)
   --idle-seconds S    length of the idle CPU measurement (default 10)
   --pstat PATH        pstat binary (default dist/pstat)
   --out DIR           results directory (default bench-results)
@@ -47,7 +48,7 @@ function positiveInt(name: string, v: string | undefined, dflt: number): number 
   return n;
 }
 
-const ALL_MONITORS: MonitorName[] = ["forkstat", "extrace", "floor", "pstat"];
+const ALL_MONITORS: MonitorName[] = ["forkstat", "extrace", "floor", "floor-bun", "pstat"];
 
 export function parseOptions(argv: string[]): Options {
   const { values } = parseArgs({

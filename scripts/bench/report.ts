@@ -127,7 +127,7 @@ export function summarise(runs: RunResult[], idle: IdleResult[]): Row[] {
     row.cpuVsForkstat = { file: ratio(row.cpuUsPerEvent, fs.cpuUsPerEvent), null: ratio(row.cpuUsPerEventNull, fs.cpuUsPerEventNull) };
   }
   const modeOrder: Mode[] = ["fork", "exec"];
-  const monitorOrder = ["none", "forkstat", "extrace", "floor", "pstat"];
+  const monitorOrder = ["none", "forkstat", "extrace", "floor", "floor-bun", "pstat"];
   return rows.sort(
     (a, b) =>
       modeOrder.indexOf(a.mode) - modeOrder.indexOf(b.mode) ||
@@ -189,7 +189,7 @@ export function markdownTable(rows: Row[]): string {
 
 /**
  * What each row of the table ran, one line per monitor. The table keeps short names;
- * this is where a reference that is not a product (floor) says so.
+ * this is where a reference that is not a product (the floors) says so.
  */
 export function legendText(monitors: readonly Monitor[]): string {
   return monitors.map((m) => `- ${m.label ?? m.name}: \`${m.argv.join(" ")}\` (${m.version})`).join("\n");
