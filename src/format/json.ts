@@ -5,7 +5,7 @@ import type { Report } from "../report";
 import type { Statistics } from "../stats";
 import { STAT_KINDS } from "../stats";
 import { signalName } from "./signals";
-import { isoTime } from "./time";
+import { isoTime, primeLocalTime } from "./time";
 import type { Clock } from "../clock";
 
 const str = JSON.stringify;
@@ -21,7 +21,9 @@ export class JsonFormatter {
     private readonly clock: Clock,
     private readonly extra: boolean,
     private readonly tree: boolean,
-  ) {}
+  ) {
+    primeLocalTime();
+  }
 
   format(r: Report): string {
     const p = r.proc;

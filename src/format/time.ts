@@ -29,6 +29,14 @@ class LocalOffset {
 
 const localOffset = new LocalOffset();
 
+/**
+ * Looks up the local time zone now rather than at the first event: the runtime's first
+ * lookup loads its zone data, which cost 8 ms of pstat's first event (0.6 ms after this).
+ */
+export function primeLocalTime(): void {
+  localOffset.at(Date.now());
+}
+
 /** A Date whose UTC fields read as local time at `ms`. */
 function localFields(ms: number): Date {
   return new Date(ms + localOffset.at(ms));
@@ -54,6 +62,7 @@ export class TimeFormatter {
     private readonly clock: Clock,
   ) {
     this.width = { datetime: 19, time: 8, iso: 32, relative: 12, none: 0 }[format];
+    if (format === "datetime" || format === "time" || format === "iso") primeLocalTime();
     this.heading = format === "none" ? "" : "Time".padEnd(this.width);
   }
 
