@@ -50,6 +50,8 @@ const EXEC_RCVBUF = 1 << 20;
 const YIELD_INTERVAL_MS = 20;
 const MAX_CPUS = 8192;
 
+const SELF = process.pid;
+
 const yieldTurn = () => new Promise<void>((r) => setImmediate(r));
 
 /**
@@ -416,6 +418,9 @@ export class Monitor {
     // Acknowledgements (anyone's: they go to every subscriber) take a sequence number too.
     if (this.exactLoss) this.trackSeq(e);
     if (e.kind === "ack") return;
+    // pstat's own helper threads (the runtime's garbage-collector and JIT workers, started
+    // and ended as its work comes and goes) are the observer, not the machine: left out.
+    if (e.tgid === SELF && e.pid !== SELF) return;
     const sel = this.cfg.events;
     const t = this.table;
     const r = this.r;

@@ -39,3 +39,22 @@ test(
   },
   120_000,
 );
+
+test(
+  "pstat leaves out its own helper threads (the runtime's GC and JIT workers a storm starts)",
+  async () => {
+    // A storm and the collection a second after it make the runtime start threads in pstat;
+    // the build before this rule reported 4 of their clone, comm and exit events here.
+    const loadgen = compileLoadgen(dir);
+    const run = await startPstat(["--json", "-e", "all"], { probe: true });
+    await runLoad(loadgen, "exec", 4000, 2, join(dir, "pids-self"), 60_000);
+    await Bun.sleep(2500);
+    const done = await run.stop();
+    expect(done.code).toBe(0);
+    const self = run.proc.pid;
+    const events = done.stdout.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as { event: string; pid: number; tgid: number });
+    expect(events.length).toBeGreaterThan(12_000);
+    expect(events.filter((e) => e.tgid === self && e.pid !== self)).toEqual([]);
+  },
+  120_000,
+);

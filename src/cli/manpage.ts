@@ -86,6 +86,8 @@ export function renderManPage({ version = builtVersion, date = "" }: ManPageOpti
     ...(has("statistics")
       ? [".PP", `${bold("-S")} prints, at the end, how many events of each kind each process caused.`]
       : []),
+    ".PP",
+    "pstat leaves out its own helper threads (the runtime's garbage-collector and compiler threads).",
     ".SH EXIT STATUS",
     ".TP",
     bold("0"),
