@@ -1,9 +1,9 @@
 /**
  * floor.c in Bun, for `npm run bench`: what the runtime alone adds to the least an exec
  * monitor must do. It is compiled like pstat (bun build --compile), so it pays the same
- * runtime, and does what floor.c does, as leanly as Bun allows: one blocking recv(2) per
- * datagram, one open/read/close of /proc/PID/cmdline per exec (pstat's own reader), and
- * the line floor.c prints,
+ * runtime, and does what floor.c does, as leanly as Bun allows: pstat's own subscription,
+ * one blocking recv(2) per datagram, one open/read/close of /proc/PID/cmdline per exec
+ * (pstat's own reader), and the line floor.c prints,
  *
  *   exec PID /bin/true arg...      (NULs between arguments shown as spaces)
  *   exec PID <unknown>             (the process was gone, or had no command line)
@@ -13,25 +13,10 @@
  */
 import { dlopen, FFIType, ptr } from "bun:ffi";
 import { writeSync } from "node:fs";
+import { ProcConnector } from "../../src/kernel/connector";
 import { libcName } from "../../src/kernel/libc-name";
 import { libc } from "../../src/kernel/libc";
-import {
-  AF_NETLINK,
-  CN_IDX_PROC,
-  encodeMcastRequest,
-  encodeSockaddr,
-  NETLINK_CONNECTOR,
-  NLMSG_DONE,
-  NLMSG_HDRLEN,
-  PROC_CN_MCAST_IGNORE,
-  PROC_CN_MCAST_LISTEN,
-  PROC_EVENT_OFFSET,
-  SOCK_CLOEXEC,
-  SOCK_DGRAM,
-  SOL_SOCKET,
-  SO_RCVBUFFORCE,
-  What,
-} from "../../src/kernel/netlink";
+import { NLMSG_DONE, NLMSG_HDRLEN, PROC_EVENT_OFFSET, SOL_SOCKET, What } from "../../src/kernel/netlink";
 import { data, readProcFile } from "../../src/proc/procfs";
 
 const { i32, u32, ptr: pointer } = FFIType;
@@ -77,25 +62,20 @@ function flush(): void {
   end = 0;
 }
 
-function request(fd: number, op: number): void {
-  const msg = encodeMcastRequest(op, 1, What.EXEC);
-  libc.send(fd, msg, msg.byteLength, 0);
-}
-
 let stopping = false;
 process.on("SIGINT", () => (stopping = true));
 process.on("SIGTERM", () => (stopping = true));
 
-const fd = libc.socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_CONNECTOR);
-const addr = encodeSockaddr(CN_IDX_PROC);
-if (fd < 0 || libc.bind(fd, addr, addr.byteLength) < 0) {
+// pstat's own subscription code; the floor only receives differently.
+const conn = ProcConnector.open(32 << 20, 16);
+if (conn.listen(1000) !== 0) {
   process.stderr.write("floor-bun: cannot subscribe to process events\n");
   process.exit(1);
 }
-libc.setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, new Int32Array([32 << 20]), 4);
+conn.setKernelFilter(What.EXEC);
+const fd = conn.descriptor;
 // A receive timeout: Bun's signal handlers restart syscalls, but not a timed-out receive.
 libc.setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, new BigInt64Array([1n, 0n]), 16);
-request(fd, PROC_CN_MCAST_LISTEN);
 
 const buf = new Uint8Array(8192);
 const view = new DataView(buf.buffer);
@@ -117,5 +97,4 @@ while (!stopping) {
   }
 }
 flush();
-request(fd, PROC_CN_MCAST_IGNORE);
-libc.close(fd);
+conn.close();
