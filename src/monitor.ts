@@ -278,10 +278,7 @@ export class Monitor {
       now = performance.now();
       const pending = this.writer.pendingSince;
       // Between bursts write at once: waking up again only to flush costs more than the write.
-      const wroteBeforeSleep = pending >= 0 && !gathering;
-      if (wroteBeforeSleep || (pending >= 0 && now - pending >= FLUSH_INTERVAL_MS)) this.writer.flush();
-      // Signal handlers and the child's exit run on the event loop: visit it whenever pstat
-      // would sleep anyway (a signal cut poll short) and every few ms under load, not per batch.
+      if (pending >= 0 && (!gathering || now - pending >= FLUSH_INTERVAL_MS)) this.writer.flush();
       if (busy) {
         this.activeSince = now;
         // A long storm: collect now and then during it too, or the heap's high-water mark
@@ -292,8 +289,10 @@ export class Monitor {
         // returns to where it was instead of staying at the burst's high-water mark.
         this.collectGarbage();
       }
-      // A signal that lands while pstat is awake wakes the event loop, which ends the next
-      // sleep at once (Sleeper): no visit is needed before sleeping.
+      // Signal handlers and the child's exit run on the event loop: visit it when the sleep
+      // ended for anything but events, and every few ms under load, not per batch. A signal
+      // that lands while pstat is awake ends the next sleep at once (Sleeper), so no visit
+      // is needed before sleeping.
       if (idle || now - lastYield >= YIELD_INTERVAL_MS) {
         await yieldTurn();
         lastYield = performance.now();
