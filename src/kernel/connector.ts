@@ -1,7 +1,7 @@
 import { ptr } from "bun:ffi";
 import { release } from "node:os";
 import { RuntimeError } from "../errors";
-import { EACCES, EAGAIN, EINTR, ENOBUFS, EPERM, errno, libc, strerror } from "./libc";
+import { EACCES, EAGAIN, EINTR, ENOBUFS, EPERM, errno, libc, POLLIN, strerror } from "./libc";
 import {
   AF_NETLINK,
   CN_IDX_PROC,
@@ -28,7 +28,6 @@ const MMSGHDR_SIZE = 64; // struct mmsghdr on LP64: msghdr (56) + msg_len + padd
 const MSG_DONTWAIT = 0x40;
 const MSG_WAITFORONE = 0x10000;
 const SO_RCVTIMEO = 20;
-const POLLIN = 1;
 /** Resend an unanswered subscription this often. */
 const RESEND_MS = 250;
 

@@ -40,6 +40,9 @@ export function errno(): number {
   return read.i32(libc.__errno_location()!, 0);
 }
 
+export const POLLIN = 1;
+export const POLLOUT = 4;
+
 export const EINTR = 4;
 export const EAGAIN = 11;
 export const EPERM = 1;

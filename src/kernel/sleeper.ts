@@ -1,7 +1,6 @@
 import { readdirSync, readlinkSync } from "node:fs";
-import { libc } from "./libc";
+import { libc, POLLIN } from "./libc";
 
-const POLLIN = 1;
 /** More wakeups than this per second with nothing for pstat: the loop's descriptor is not what we took it for. */
 const LOOP_WAKE_LIMIT = 200;
 

@@ -1,6 +1,6 @@
 import { fstatSync } from "node:fs";
 import { RuntimeError } from "../errors";
-import { EAGAIN, EINTR, EPIPE, errno, libc, strerror } from "../kernel/libc";
+import { EAGAIN, EINTR, EPIPE, errno, libc, POLLOUT, strerror } from "../kernel/libc";
 
 /** The reader went away (`pstat | head`): end quietly. */
 export class OutputClosed extends Error {}
@@ -10,7 +10,6 @@ const INITIAL = 1 << 20;
 const LIMIT = 16 << 20;
 /** UTF-8 takes up to 3 bytes per UTF-16 unit. */
 const HEADROOM = 3;
-const POLLOUT = 4;
 const F_GETFL = 3;
 const F_SETFL = 4;
 const O_NONBLOCK = 0o4000;
