@@ -117,8 +117,7 @@ async function muslX64Runner(): Promise<Runner | string> {
 
 /** How this machine can run a binary for `t`, or why it can't. */
 async function runner(t: Target): Promise<Runner | string> {
-  if (t.arch !== process.arch && !(t.arch === "arm64" && process.arch === "x64"))
-    return `cannot run ${t.arch} binaries on ${process.arch}`;
+  if (t.arch !== process.arch && !(t.arch === "arm64" && process.arch === "x64")) return `cannot run ${t.arch} binaries on ${process.arch}`;
   if (t.libc === "musl") {
     if (t.arch === "x64") return muslX64Runner();
     return "no arm64 musl with libstdc++ on Debian (needs an arm64 Alpine)";
@@ -127,8 +126,7 @@ async function runner(t: Target): Promise<Runner | string> {
   const qemu = Bun.which("qemu-aarch64-static");
   if (!qemu) return "qemu-aarch64-static missing (apt-get install qemu-user-static)";
   const sysroot = "/usr/aarch64-linux-gnu";
-  if (!(await Bun.file(join(sysroot, "lib/ld-linux-aarch64.so.1")).exists()))
-    return `no arm64 glibc in ${sysroot} (apt-get install libc6-arm64-cross)`;
+  if (!(await Bun.file(join(sysroot, "lib/ld-linux-aarch64.so.1")).exists())) return `no arm64 glibc in ${sysroot} (apt-get install libc6-arm64-cross)`;
   return { prefix: [qemu, "-L", sysroot], env: {} };
 }
 

@@ -1,4 +1,5 @@
 import type { TimeFormat } from "./format/time";
+import type { Format } from "./output/formats";
 import type { NameMode } from "./proc/table";
 import type { Selection } from "./selection";
 
@@ -16,7 +17,7 @@ export interface Config {
   realtime: boolean;
   rcvbuf: number;
   time: TimeFormat;
-  json: boolean;
+  format: Format;
   tree: boolean;
   /** -o FILE, or null for standard output. */
   output: string | null;
@@ -27,4 +28,6 @@ export interface Config {
   pids: number[] | null;
   /** Command mode: the command to start and follow, or null. */
   command: string[] | null;
+  /** Command mode: end when the command itself ends, not when its last descendant does. */
+  exitWithCommand: boolean;
 }

@@ -22,8 +22,7 @@ const subcommands = {
     args: { shell: { type: "positional", required: false, description: shells.join("|") } },
     run({ args }) {
       const shell = args.shell as string | undefined;
-      if (shell === undefined || !(shells as readonly string[]).includes(shell))
-        throw new UsageError(`completions needs a shell: ${shells.join(", ")}`);
+      if (shell === undefined || !(shells as readonly string[]).includes(shell)) throw new UsageError(`completions needs a shell: ${shells.join(", ")}`);
       process.stdout.write(renderCompletions(shell as Shell));
     },
   }),

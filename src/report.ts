@@ -1,12 +1,11 @@
+import type { ReportKind } from "./events/kinds";
 import type { ProcInfo } from "./proc/table";
 
-/** The kinds of line pstat writes. */
-export type ReportKind = "fork" | "clone" | "exec" | "exit" | "core" | "comm" | "ptrace" | "uid" | "gid" | "sid" | "lost";
-
 /**
- * One event, enriched and ready to format. The monitor fills a single instance per
- * event (no allocation on the hot path); formatters read it and must not keep it.
- * Fields that do not apply to `kind` hold their last value and are not read.
+ * One event, enriched and ready to format. The tracker fills a single instance per event
+ * (no allocation on the hot path); later stages read it and must not keep it (copy it
+ * with `copyReport` to hold it). Fields that do not apply to `kind` hold their last value
+ * and are not read.
  */
 export interface Report {
   kind: ReportKind;
@@ -14,16 +13,22 @@ export interface Report {
   pid: number;
   tgid: number;
   proc: ProcInfo;
+  /** A thread-level event: a new thread, a thread's exit, or a leader's exit that an exec replaced. */
+  thread: boolean;
   /** Indent level for --tree. */
   depth: number;
-  /** fork/clone: the process the new task came from; exit/core: the parent. */
+  /** fork/clone/exit/core: the parent process (a thread group id). */
   ppid: number;
-  parentTgid: number;
+  /** fork: the thread that called fork (equals ppid unless it was not the main thread). */
+  parentTid: number;
+  /** fork: the parent process; clone: the process the new thread belongs to. */
   parent: ProcInfo;
   /** exit */
   exitCode: number | null;
   signal: number | null;
   coreDumped: boolean;
+  /** exit: the thread-group leader's exit that a thread's exec replaced; the process goes on. */
+  replaced: boolean;
   /** seconds, NaN when the start is unknown */
   duration: number;
   /** comm: the name shown before the rename (text), and the kernel's previous comm (JSON) */
@@ -39,4 +44,38 @@ export interface Report {
   egid: number;
   /** lost: how many, or -1 when the kernel's filter makes the count unknowable */
   count: number;
+}
+
+export function blankReport(unknown: ProcInfo): Report {
+  return {
+    kind: "exec",
+    ts: 0,
+    pid: 0,
+    tgid: 0,
+    proc: unknown,
+    thread: false,
+    depth: 0,
+    ppid: 0,
+    parentTid: 0,
+    parent: unknown,
+    exitCode: null,
+    signal: null,
+    coreDumped: false,
+    replaced: false,
+    duration: NaN,
+    oldName: "",
+    oldComm: "",
+    tracerPid: 0,
+    tracer: unknown,
+    ruid: 0,
+    euid: 0,
+    rgid: 0,
+    egid: 0,
+    count: 0,
+  };
+}
+
+/** A copy that outlives the event: the process entries are copied too, as the table reuses them. */
+export function copyReport(r: Report): Report {
+  return { ...r, proc: { ...r.proc }, parent: { ...r.parent }, tracer: { ...r.tracer } };
 }

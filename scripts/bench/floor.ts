@@ -68,7 +68,7 @@ process.on("SIGTERM", () => (stopping = true));
 
 // pstat's own subscription code; the floor only receives differently.
 const conn = ProcConnector.open(32 << 20, 16);
-if (conn.listen(1000) !== 0) {
+if (!conn.listen(1000).ok) {
   process.stderr.write("floor-bun: cannot subscribe to process events\n");
   process.exit(1);
 }

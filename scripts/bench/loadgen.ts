@@ -53,14 +53,7 @@ export function parsePidFile(text: string, cmdline: string): Load {
 }
 
 /** Runs one load to completion; a hung load generator is killed after `timeoutMs`. */
-export async function runLoad(
-  bin: string,
-  mode: Mode,
-  n: number,
-  producers: number,
-  pidFile: string,
-  timeoutMs: number,
-): Promise<Load> {
+export async function runLoad(bin: string, mode: Mode, n: number, producers: number, pidFile: string, timeoutMs: number): Promise<Load> {
   const argv = [bin, mode, String(n), String(producers), pidFile];
   const proc = track(Bun.spawn(argv, { stdin: "ignore", stdout: "inherit", stderr: "inherit" }));
   if (!(await exitedWithin(proc, timeoutMs))) {

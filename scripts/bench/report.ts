@@ -130,9 +130,7 @@ export function summarise(runs: RunResult[], idle: IdleResult[]): Row[] {
   const monitorOrder = ["none", "forkstat", "extrace", "floor", "floor-bun", "pstat"];
   return rows.sort(
     (a, b) =>
-      modeOrder.indexOf(a.mode) - modeOrder.indexOf(b.mode) ||
-      b.producers - a.producers ||
-      monitorOrder.indexOf(a.monitor) - monitorOrder.indexOf(b.monitor),
+      modeOrder.indexOf(a.mode) - modeOrder.indexOf(b.mode) || b.producers - a.producers || monitorOrder.indexOf(a.monitor) - monitorOrder.indexOf(b.monitor),
   );
 }
 
@@ -174,7 +172,14 @@ const COLUMNS: Column[] = [
 export function textTable(rows: Row[]): string {
   const cells = [COLUMNS.map((c) => c.title), ...rows.map((r) => COLUMNS.map((c) => c.cell(r)))];
   const widths = COLUMNS.map((_, i) => Math.max(...cells.map((line) => (line[i] ?? "").length)));
-  return cells.map((line) => line.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd()).join("\n");
+  return cells
+    .map((line) =>
+      line
+        .map((c, i) => c.padEnd(widths[i] ?? 0))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }
 
 export function markdownTable(rows: Row[]): string {

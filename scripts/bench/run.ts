@@ -168,22 +168,22 @@ export async function runBaseline(ctx: Context, mode: Mode, n: number, producers
 
 function score(m: Monitor, load: Load, files: { out: string | null; err: string }, probes: Map<number, number>) {
   const scorer = new Scorer(load, m.kinds(load.mode), new Set(probes.keys()));
-  if (files.out !== null) forEachLine(files.out, (l) => { const e = m.stdout(l); if (e) scorer.add(e); });
+  if (files.out !== null)
+    forEachLine(files.out, (l) => {
+      const e = m.stdout(l);
+      if (e) scorer.add(e);
+    });
   const errParser = m.stderr;
-  if (errParser) forEachLine(files.err, (l) => { const e = errParser(l); if (e) scorer.add(e); });
+  if (errParser)
+    forEachLine(files.err, (l) => {
+      const e = errParser(l);
+      if (e) scorer.add(e);
+    });
   const seen = [...scorer.probesSeen()].map((pid) => probes.get(pid) ?? Number.POSITIVE_INFINITY);
   return { correctness: scorer.finish(), probesSeen: seen.length, subscribedMs: seen.length > 0 ? Math.min(...seen) : undefined };
 }
 
-export async function runMonitored(
-  ctx: Context,
-  m: Monitor,
-  mode: Mode,
-  n: number,
-  producers: number,
-  sink: Sink,
-  rep: number,
-): Promise<RunResult> {
+export async function runMonitored(ctx: Context, m: Monitor, mode: Mode, n: number, producers: number, sink: Sink, rep: number): Promise<RunResult> {
   const r: RunResult = { monitor: m.name, mode, producers, sink, rep, n };
   const files = outputPaths(ctx, m, mode, producers, sink);
   let started: Started;

@@ -1,17 +1,19 @@
 // bash, zsh and fish completion scripts, generated from the option table that --help uses,
 // so a new option is completed as soon as it is added there.
 import type { ArgDef } from "citty";
+import { EVENT_NAMES } from "../events/kinds";
+import { TIME_FORMATS } from "../format/time";
+import { FORMAT_NAMES } from "../output/formats";
 import { meta, options } from "./options";
 
 export const shells = ["bash", "zsh", "fish"] as const;
 export type Shell = (typeof shells)[number];
 
-/** The kinds of event pstat prints. */
-export const eventKinds = ["fork", "exec", "exit", "core", "comm", "clone", "ptrace", "uid", "sid"] as const;
-
 /** Fixed value sets of string options; citty only knows them for `type: "enum"`. */
 const knownValues: Partial<Record<string, { values: readonly string[]; commaList: boolean }>> = {
-  event: { values: [...eventKinds, "exitnonzero", "all"], commaList: true },
+  event: { values: EVENT_NAMES, commaList: true },
+  format: { values: FORMAT_NAMES, commaList: false },
+  time: { values: TIME_FORMATS, commaList: false },
 };
 
 /** The visible subcommands; `manpage` is hidden on purpose. */

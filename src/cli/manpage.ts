@@ -1,5 +1,6 @@
 // The pstat(1) man page in roff, generated from the option table that --help uses.
-import { eventKinds, optionInfo, shells, subcommands } from "./completions";
+import { LINE_KINDS, REPORT_KINDS } from "../events/kinds";
+import { optionInfo, shells, subcommands } from "./completions";
 import { meta, options } from "./options";
 import { version as builtVersion } from "../version";
 
@@ -41,6 +42,7 @@ export function renderManPage({ version = builtVersion, date = "" }: ManPageOpti
     `${name} \\- ${roff(meta.description)}`,
     ".SH SYNOPSIS",
     `${bold(name)} [\\fIOPTION\\fR]...`,
+    `.br\n${bold(name)} [\\fIOPTION\\fR]... ${bold("--")} \\fICOMMAND\\fR [\\fIARG\\fR]...`,
     ...subcommands.map((s) => `.br\n${bold(name)} ${bold(s.name)} ${s.args.map(bold).join("|")}`),
     ".SH DESCRIPTION",
     `${bold(name)} logs process activity as it happens: forks, execs, exits, core dumps, renames (comm),`,
@@ -48,7 +50,9 @@ export function renderManPage({ version = builtVersion, date = "" }: ManPageOpti
     "It listens to the kernel's process events connector (CN_PROC) over a netlink socket, so it sees",
     "every process on the host, including short\\-lived ones that a /proc scan would miss.",
     ".PP",
-    "Subscribing to the connector needs root (CAP_NET_ADMIN).",
+    "On Linux 6.6 and later any user may subscribe; older kernels let only root (CAP_NET_ADMIN).",
+    "Root adds a receive buffer beyond net.core.rmem_max, a higher scheduling priority, and the",
+    "working directory, executable and environment of other users' processes.",
     "On a very busy system the kernel may drop events before they are read.",
     ".SH OPTIONS",
     ...optionsSection(),
@@ -64,7 +68,7 @@ export function renderManPage({ version = builtVersion, date = "" }: ManPageOpti
     "when the event happened (local time).",
     ".TP",
     bold("Event"),
-    `the event kind: ${eventKinds.map(bold).join(", ")}.`,
+    `the event kind: ${REPORT_KINDS.map((k) => bold(LINE_KINDS[k].label)).join(", ")}.`,
     ".TP",
     bold("PID"),
     "the process (or thread) the event is about.",
@@ -80,12 +84,8 @@ export function renderManPage({ version = builtVersion, date = "" }: ManPageOpti
     `the command line (or the program name with ${bold("-s")}, the task name with ${bold("-c")});`,
     "for comm events, the process as named until then, then \\-> and its new task name.",
     ...(has("extra") ? [".PP", `${bold("-x")} adds the UID, EUID and TTY columns.`] : []),
-    ...(has("json")
-      ? [".PP", `With ${bold("--json")}, each event is instead one JSON object per line, for log pipelines.`]
-      : []),
-    ...(has("statistics")
-      ? [".PP", `${bold("-S")} prints, at the end, how many events of each kind each process caused.`]
-      : []),
+    ...(has("json") ? [".PP", `With ${bold("--json")}, each event is instead one JSON object per line, for log pipelines.`] : []),
+    ...(has("statistics") ? [".PP", `${bold("-S")} prints, at the end, how many events of each kind each process caused.`] : []),
     ".PP",
     "pstat leaves out its own helper threads (the runtime's garbage-collector and compiler threads).",
     ".SH EXIT STATUS",
@@ -94,23 +94,24 @@ export function renderManPage({ version = builtVersion, date = "" }: ManPageOpti
     "Success, including a stop by SIGINT or SIGTERM or at the end of the duration.",
     ".TP",
     bold("1"),
-    "A run-time error, such as a connector that could not be opened (not root).",
+    "A run-time error, such as a connector that could not be opened.",
     ".TP",
     bold("2"),
     "An invalid command line.",
     ".SH EXAMPLES",
     ".TP",
-    bold(`sudo ${name}`),
+    bold(`${name}`),
     "Show every event until interrupted.",
     ".TP",
-    bold(`sudo ${name} -e exec,exit -D 10`),
+    bold(`${name} -e exec,exit -D 10`),
     "Show only execs and exits, for ten seconds.",
     ".TP",
-    bold(`sudo ${name} -q -D 60`),
+    bold(`${name} -q -D 60`),
     "Count events per process for a minute and print only the statistics.",
-    ...(has("json")
-      ? [".TP", bold(`sudo ${name} --json | jq .`), "Read the JSON events with another tool."]
-      : []),
+    ...(has("json") ? [".TP", bold(`${name} --json | jq .`), "Read the JSON events with another tool."] : []),
+    ".TP",
+    bold(`${name} -- make -j8`),
+    "Run a build and report every process of it, until the last one has exited; exit with make's status.",
     ".SH SEE ALSO",
     `${bold("forkstat")}(8), ${bold("proc")}(5), ${bold("netlink")}(7)`,
     "",

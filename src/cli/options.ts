@@ -1,4 +1,6 @@
 import type { ArgsDef } from "citty";
+import { EVENT_NAMES } from "../events/kinds";
+import { FORMAT_NAMES } from "../output/formats";
 
 /**
  * The one table of pstat's options. `--help`, the parser's validation, the man page and
@@ -17,8 +19,7 @@ export const options = {
     type: "string",
     alias: "e",
     valueHint: "LIST",
-    description:
-      "comma-separated events to show: fork, exec, exit, core, comm, clone, ptrace, uid, sid, exitnonzero, all (default: all)",
+    description: `comma-separated events to show: ${EVENT_NAMES.join(", ")} (default: all)`,
   },
   all: { type: "boolean", alias: "E", description: "show all events (same as -e all)" },
   shortname: { type: "boolean", alias: "s", description: "show the program name without its arguments" },
@@ -41,7 +42,12 @@ export const options = {
     valueHint: "BYTES",
     description: "netlink receive buffer size, with optional K/M suffix (default: 32M)",
   },
-  json: { type: "boolean", alias: "j", description: "write one JSON object per event per line (JSON Lines)" },
+  format: {
+    type: "string",
+    valueHint: "FORMAT",
+    description: `output format: ${FORMAT_NAMES.join(" or ")} (JSON Lines, one object per event)`,
+  },
+  json: { type: "boolean", alias: "j", description: "same as --format json" },
   output: { type: "string", alias: "o", valueHint: "FILE", description: "write events to FILE instead of standard output" },
   time: {
     type: "string",
@@ -56,11 +62,13 @@ export const options = {
   },
   user: { type: "string", alias: "u", valueHint: "USER", description: "show only processes of USER (name or uid; real or effective)" },
   comm: { type: "string", valueHint: "REGEX", description: "show only events whose process name matches REGEX" },
+  "exit-with-command": {
+    type: "boolean",
+    description: "command mode: end when COMMAND exits, not when its last descendant does (the default follows the whole job, like strace -f)",
+  },
   help: { type: "boolean", alias: "h", description: "show this help and exit" },
   version: { type: "boolean", alias: "v", description: "print the version and exit" },
 } as const satisfies ArgsDef;
-
-export type OptionName = keyof typeof options;
 
 export const meta = {
   name: "pstat",

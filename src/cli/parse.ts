@@ -2,6 +2,7 @@ import { parseArgs } from "citty";
 import type { Config } from "../config";
 import { UsageError } from "../errors";
 import { TIME_FORMATS, type TimeFormat } from "../format/time";
+import { FORMAT_NAMES, type Format } from "../output/formats";
 import { parseEvents, selectAll } from "../selection";
 import { uidOf } from "../proc/users";
 import { options } from "./options";
@@ -18,7 +19,10 @@ const defs = options as Record<string, Def>;
 const known = new Map<string, string>();
 for (const [name, def] of Object.entries(defs)) {
   known.set(name, name);
-  known.set(name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()), name);
+  known.set(
+    name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()),
+    name,
+  );
   if (def.alias) known.set(def.alias, name);
 }
 
@@ -61,6 +65,7 @@ export function parseCli(argv: string[]): Cli {
   const quiet = flag("quiet");
   const pids = parsePids(str("pid"));
   if (command !== null && pids !== null) throw new UsageError("--pid and a command after -- cannot be combined");
+  if (flag("exit-with-command") && command === null) throw new UsageError("--exit-with-command needs a command after --");
   return {
     action: "run",
     config: {
@@ -75,7 +80,7 @@ export function parseCli(argv: string[]): Cli {
       realtime: flag("realtime") || everything,
       rcvbuf: parseSize(str("rcvbuf") ?? DEFAULT_RCVBUF),
       time: parseTime(str("time")),
-      json: flag("json"),
+      format: parseFormat(str("format"), flag("json")),
       tree: flag("tree"),
       output: str("output") ?? null,
       pgrp: parsePgrp(str("pgrp")),
@@ -83,6 +88,7 @@ export function parseCli(argv: string[]): Cli {
       comm: parseRegex(str("comm")),
       pids,
       command,
+      exitWithCommand: flag("exit-with-command"),
     },
   };
 }
@@ -157,11 +163,19 @@ function parseTime(s: string | undefined): TimeFormat {
   return s as TimeFormat;
 }
 
+function parseFormat(s: string | undefined, json: boolean): Format {
+  if (s === undefined) return json ? "json" : "text";
+  if (!(FORMAT_NAMES as readonly string[]).includes(s)) throw new UsageError(`unknown format '${s}' for --format (expected ${FORMAT_NAMES.join(", ")})`);
+  if (json && s !== "json") throw new UsageError(`-j/--json and --format ${s} contradict each other`);
+  return s as Format;
+}
+
 function parsePids(s: string | undefined): number[] | null {
   if (s === undefined) return null;
   const pids = s.split(",").map((x) => x.trim());
   for (const p of pids) {
-    if (!/^\d+$/.test(p) || Number(p) < 1 || Number(p) > 4194304) throw new UsageError(`invalid PID '${p}' for --pid (expected positive numbers separated by commas)`);
+    if (!/^\d+$/.test(p) || Number(p) < 1 || Number(p) > 4194304)
+      throw new UsageError(`invalid PID '${p}' for --pid (expected positive numbers separated by commas)`);
   }
   return pids.map(Number);
 }

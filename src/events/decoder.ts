@@ -1,24 +1,5 @@
-import {
-  CN_IDX_PROC,
-  CN_VAL_PROC,
-  NLMSG_DONE,
-  NLMSG_HDRLEN,
-  PROC_EVENT_OFFSET,
-  What,
-} from "../kernel/netlink";
-import type {
-  AckEvent,
-  CommEvent,
-  CoreEvent,
-  ExecEvent,
-  ExitEvent,
-  ForkEvent,
-  GidEvent,
-  ProcEvent,
-  PtraceEvent,
-  SidEvent,
-  UidEvent,
-} from "./types";
+import { CN_IDX_PROC, CN_VAL_PROC, NLMSG_DONE, NLMSG_HDRLEN, PROC_EVENT_OFFSET, What } from "../kernel/netlink";
+import type { AckEvent, CommEvent, CoreEvent, ExecEvent, ExitEvent, ForkEvent, GidEvent, ProcEvent, PtraceEvent, SidEvent, UidEvent } from "./types";
 
 const HEADER = 16; // proc_event: what, cpu, timestamp_ns
 const COMM_LEN = 16;
@@ -77,7 +58,9 @@ export class Decoder {
 
   /**
    * Calls `onExec` for every exec event in the datagram: a cheap first pass so command
-   * lines are read the moment an exec arrives, before anything is formatted.
+   * lines are read the moment an exec arrives, before anything is formatted. It checks
+   * what the full decode checks for an exec, so every exec seen here is decoded later,
+   * but fills no event.
    */
   scanExecs(start: number, len: number, onExec: (pid: number, ts: number) => void): void {
     const v = this.view;
@@ -86,10 +69,19 @@ export class Decoder {
     while (off + NLMSG_HDRLEN <= end) {
       const msgLen = v.getUint32(off, true);
       if (msgLen < NLMSG_HDRLEN || off + msgLen > end) return;
-      if (msgLen >= PROC_EVENT_OFFSET + HEADER && v.getUint32(off + PROC_EVENT_OFFSET, true) === What.EXEC && v.getUint16(off + 4, true) === NLMSG_DONE) {
-        // The same checks as the real decode, so every exec seen here is decoded later.
-        const e = this.decodeMessage(off, msgLen);
-        if (e !== null) onExec(e.pid, e.ts);
+      const p = off + PROC_EVENT_OFFSET;
+      if (
+        msgLen >= PROC_EVENT_OFFSET + HEADER + 8 &&
+        v.getUint32(p, true) === What.EXEC &&
+        v.getUint16(off + 4, true) === NLMSG_DONE &&
+        v.getUint32(off + 16, true) === CN_IDX_PROC &&
+        v.getUint32(off + 20, true) === CN_VAL_PROC
+      ) {
+        const cnLen = v.getUint16(off + 32, true);
+        const pid = v.getInt32(p + HEADER, true);
+        if (cnLen >= HEADER + 8 && PROC_EVENT_OFFSET + cnLen <= msgLen && pid > 0 && v.getInt32(p + HEADER + 4, true) > 0) {
+          onExec(pid, v.getUint32(p + 12, true) * 4294967296 + v.getUint32(p + 8, true));
+        }
       }
       off += (msgLen + 3) & ~3;
     }

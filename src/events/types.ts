@@ -75,19 +75,6 @@ export interface ExitEvent extends EventBase {
   parentTgid: number;
 }
 
-export type ProcEvent =
-  | AckEvent
-  | ForkEvent
-  | ExecEvent
-  | UidEvent
-  | GidEvent
-  | SidEvent
-  | PtraceEvent
-  | CommEvent
-  | CoreEvent
-  | ExitEvent;
+export type ProcEvent = AckEvent | ForkEvent | ExecEvent | UidEvent | GidEvent | SidEvent | PtraceEvent | CommEvent | CoreEvent | ExitEvent;
 
 export type EventKind = ProcEvent["kind"];
-
-/** The kinds a user can see (everything but the subscription acknowledgement). */
-export type ReportedKind = Exclude<EventKind, "ack">;

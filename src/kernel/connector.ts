@@ -19,7 +19,6 @@ import {
   What,
 } from "./netlink";
 
-
 /** Slots in the main receive ring: enough to take a whole burst without going back to the kernel. */
 const SLOTS = 4096;
 /** One proc event is 76 bytes; a slot holds three in case a kernel packs them together. */
@@ -32,7 +31,13 @@ const SO_RCVTIMEO = 20;
 const RESEND_MS = 250;
 
 /**
- * The proc connector socket: subscription and batched, non-blocking receive into a ring
+ * What a subscription came to: events flow, or the reason they do not. "silent" means no
+ * acknowledgement came at all (the kernel ignores subscribers outside its initial
+ * namespaces), which the caller has to diagnose.
+ */
+export type Subscription = { ok: true } | { ok: false; reason: string };
+
+/** The proc connector socket: subscription and batched, non-blocking receive into a ring
  * of datagram slots. `head` and `tail` count datagrams received and consumed; datagram
  * number n lies at bytes[offset(n), + length(n)). Receiving can run ahead of decoding,
  * so short-lived processes are looked up while they still exist.
@@ -52,6 +57,8 @@ export class ProcConnector {
   head = 0;
   /** Times the kernel reported dropped events (ENOBUFS). */
   overflows = 0;
+  /** The receive buffer the kernel granted, in bytes as asked (it reports twice that for its bookkeeping). */
+  grantedRcvbuf = 0;
   /** Datagrams consumed so far; head - tail are waiting in the ring. */
   tail = 0;
 
@@ -79,7 +86,6 @@ export class ProcConnector {
     this.pollfd[1] = POLLIN;
   }
 
-
   /** Opens and binds the socket to the proc connector's multicast group. */
   static open(rcvbufBytes: number, slots = SLOTS): ProcConnector {
     const fd = libc.socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_CONNECTOR);
@@ -90,16 +96,21 @@ export class ProcConnector {
     if (libc.bind(fd, addr, addr.byteLength) < 0) {
       const e = errno();
       libc.close(fd);
-      throw new RuntimeError(`cannot bind to the process events connector: ${strerror(e)}` + privilegeHint(e));
+      throw new RuntimeError(refusal(e) ?? `cannot bind to the process events connector: ${strerror(e)}`);
     }
     return conn;
   }
 
-  /** SO_RCVBUFFORCE (root) lifts net.core.rmem_max; fall back to SO_RCVBUF when refused. */
+  /**
+   * SO_RCVBUFFORCE (root) lifts net.core.rmem_max; without it SO_RCVBUF is capped there.
+   * What was granted is read back: the kernel doubles the value for its own bookkeeping.
+   */
   private setReceiveBuffer(bytes: number): void {
     const v = new Int32Array([bytes]);
-    if (libc.setsockopt(this.fd, SOL_SOCKET, SO_RCVBUFFORCE, v, 4) === 0) return;
-    libc.setsockopt(this.fd, SOL_SOCKET, SO_RCVBUF, v, 4);
+    if (libc.setsockopt(this.fd, SOL_SOCKET, SO_RCVBUFFORCE, v, 4) !== 0) libc.setsockopt(this.fd, SOL_SOCKET, SO_RCVBUF, v, 4);
+    const got = new Int32Array(2);
+    got[1] = 4;
+    this.grantedRcvbuf = libc.getsockopt(this.fd, SOL_SOCKET, SO_RCVBUF, got, got.subarray(1)) === 0 ? Math.floor(got[0]! / 2) : bytes;
   }
 
   private send(msg: Uint8Array): number {
@@ -108,12 +119,12 @@ export class ProcConnector {
   }
 
   /**
-   * Subscribes and waits for the kernel's acknowledgement. Returns the ack's error code,
-   * or null when none came within `timeoutMs`. The kernel sends every acknowledgement to
-   * every subscriber, so only one that echoes this request's random cookie counts: another pstat starting at the same moment must not vouch for this one.
+   * Subscribes and waits for the kernel's acknowledgement. The kernel sends every
+   * acknowledgement to every subscriber, so only one that echoes this request's random
+   * cookie counts: another pstat starting at the same moment must not vouch for this one.
    * Events that arrive before the ack are dropped: they predate pstat's start.
    */
-  listen(timeoutMs: number): number | null {
+  listen(timeoutMs: number): Subscription {
     const seq = ++this.seq;
     const cookie = (Math.random() * 0xffffffff) >>> 0;
     const request = encodeMcastRequest(PROC_CN_MCAST_LISTEN, seq, undefined, cookie);
@@ -123,27 +134,33 @@ export class ProcConnector {
     let sentAt = 0;
     for (;;) {
       // Send again when the buffer overflowed (the ack may have been dropped) or after a
-      // quiet while; listeners is how many LISTENs an old kernel has counted.
+      // quiet while; listens is how many LISTENs an old kernel has counted.
       const now = performance.now();
       if (this.overflows !== overflows || now - sentAt > RESEND_MS) {
         const err = this.send(request);
-        if (err !== 0) throw new RuntimeError(`cannot subscribe to process events: ${strerror(err)}` + privilegeHint(err));
+        if (err !== 0) return { ok: false, reason: refusal(err) ?? `cannot subscribe to process events: ${strerror(err)}` };
         this.listens++;
         overflows = this.overflows;
         sentAt = now;
       }
       const left = deadline - performance.now();
-      if (left <= 0) return null;
+      if (left <= 0) return { ok: false, reason: "silent" };
       if (!this.wait(Math.ceil(Math.min(left, RESEND_MS)))) continue;
-      this.receive();
+      try {
+        this.receive();
+      } catch (e) {
+        return { ok: false, reason: (e as Error).message };
+      }
       for (; this.tail < this.head; this.tail++) {
         const off = this.offset(this.tail);
         if (this.length(this.tail) < PROC_EVENT_OFFSET + 20) continue;
         if (view.getUint32(off + PROC_EVENT_OFFSET, true) !== What.NONE) continue;
         // The kernel answers with ack = our ack + 1 (its seq field is the event counter).
-        if (view.getUint32(off + 28, true) !== ((cookie + 1) >>> 0)) continue;
+        if (view.getUint32(off + 28, true) !== (cookie + 1) >>> 0) continue;
         this.tail = this.head; // everything before the ack predates the subscription
-        return view.getUint32(off + PROC_EVENT_OFFSET + 16, true);
+        const err = view.getUint32(off + PROC_EVENT_OFFSET + 16, true);
+        if (err === 0) return { ok: true };
+        return { ok: false, reason: refusal(err) ?? `the kernel refused the subscription: ${strerror(err)}` };
       }
     }
   }
@@ -223,7 +240,12 @@ export class ProcConnector {
       this.head += n;
       return n;
     }
-    if (n < 0 && errno() === ENOBUFS) this.overflows++;
+    if (n < 0) {
+      const e = errno();
+      if (e === ENOBUFS) this.overflows++;
+      // A timeout (EAGAIN) or a signal (EINTR) is a wait that ended; anything else fails as receive() does.
+      else if (e !== EAGAIN && e !== EINTR) throw new RuntimeError(`receiving process events failed: ${strerror(e)}`);
+    }
     return 0;
   }
   private readonly timeval = new BigInt64Array(2);
@@ -261,6 +283,7 @@ export function kernelFilters(): boolean {
   return m !== null && (Number(m[1]) > 6 || (Number(m[1]) === 6 && Number(m[2]) >= 6));
 }
 
-function privilegeHint(err: number): string {
-  return err === EPERM || err === EACCES ? " (pstat needs root or CAP_NET_ADMIN)" : "";
+/** Kernels before 6.6 let only CAP_NET_ADMIN subscribe, and say so with EPERM (at bind or in the ack). */
+function refusal(err: number): string | null {
+  return err === EPERM || err === EACCES ? "this kernel lets only root (CAP_NET_ADMIN) receive process events (Linux 6.6 and later let every user)" : null;
 }

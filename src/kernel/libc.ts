@@ -12,6 +12,7 @@ const lib = dlopen(libcName(), {
   socket: { args: [i32, i32, i32], returns: i32 },
   bind: { args: [i32, ptr, u32], returns: i32 },
   setsockopt: { args: [i32, i32, i32, ptr, u32], returns: i32 },
+  getsockopt: { args: [i32, i32, i32, ptr, ptr], returns: i32 },
   // ssize_t results are declared i32: pstat's sizes are small, and a 32-bit result stays a
   // plain number instead of a BigInt per call.
   send: { args: [i32, ptr, u32, i32], returns: i32 },

@@ -9,8 +9,6 @@ export const NETLINK_CONNECTOR = 11;
 export const SOL_SOCKET = 1;
 export const SO_RCVBUF = 8;
 export const SO_RCVBUFFORCE = 33;
-export const SOL_NETLINK = 270;
-export const NETLINK_NO_ENOBUFS = 5;
 
 export const CN_IDX_PROC = 1;
 export const CN_VAL_PROC = 1;

@@ -40,7 +40,7 @@ export class Sleeper {
   sleep(timeoutMs: number): Woke {
     const fds = this.pollfds;
     if (libc.poll(fds, this.watched, timeoutMs) <= 0) return TIMEOUT;
-    for (let i = 0; i < this.sockets; i++) if ((fds[i * 2 + 1]! >>> 16) !== 0) return DATA;
+    for (let i = 0; i < this.sockets; i++) if (fds[i * 2 + 1]! >>> 16 !== 0) return DATA;
     this.countLoopWake();
     return LOOP;
   }

@@ -23,13 +23,6 @@ function isPipeOrSocket(fd: number): boolean {
   }
 }
 
-/**
- * Buffered output to a file descriptor through write(2): lines are encoded straight into
- * one reused buffer and written in large chunks. It never waits on its own: when the
- * descriptor cannot take more (a pipe whose reader is slow, EAGAIN) it keeps the rest and
- * says so in `backlogged`, and the monitor decides how to wait, so that signals are still
- * handled. A closed pipe raises OutputClosed, any other failure a RuntimeError naming it.
- */
 /** Node's and Bun's undocumented encoders that write at an offset without a view or a result object. */
 type FastBuffer = Buffer & {
   utf8Write(s: string, offset: number): number;
@@ -38,6 +31,14 @@ type FastBuffer = Buffer & {
 
 const alloc = (n: number) => Buffer.allocUnsafe(n) as FastBuffer;
 
+/**
+ * Buffered output to a file descriptor through write(2): lines are encoded straight into
+ * one reused buffer and written in large chunks. A flush never waits: when the descriptor
+ * cannot take more (a pipe whose reader is slow, EAGAIN) it keeps the rest and says so in
+ * `backlogged`, and the monitor decides how to wait, so that signals are still handled.
+ * Only a reader that falls 16 MiB behind makes the writer itself wait (see makeRoom).
+ * A closed pipe raises OutputClosed, any other failure a RuntimeError naming it.
+ */
 export class Writer {
   private buf = alloc(INITIAL);
   /** Unwritten bytes are buf[start, end). */

@@ -40,20 +40,12 @@ export function readProcFile(pid: number, file: ProcFile, max = data.length): nu
   setPath(pid, file);
   const fd = libc.open(PATH, O_RDONLY_CLOEXEC);
   if (fd < 0) return -1;
-  let len = 0;
-  while (len < max) {
-    const n = libc.read(fd, len === 0 ? data : data.subarray(len), max - len);
-    if (n <= 0) {
-      if (n < 0 && len === 0) len = -1;
-      break;
-    }
-    len += n;
-    // /proc hands over everything it has in one read when there is room: a short read
-    // is the end, and skipping the read that would return 0 saves a syscall per file.
-    if (n < max - len + n) break;
-  }
+  // /proc hands over everything it has in one read when there is room: a short read is
+  // the end, and skipping the read that would return 0 saves a syscall per file. A full
+  // read means the file is at least `max` long, which is all the caller wants.
+  const n = libc.read(fd, data, max);
   libc.close(fd);
-  return len;
+  return n < 0 ? -1 : n;
 }
 
 /** The fields of /proc/PID/stat that pstat uses. */
@@ -63,17 +55,15 @@ export interface Stat {
   commEnd: number;
   ppid: number;
   pgrp: number;
-  session: number;
   ttyNr: number;
   flags: number;
   /** clock ticks since boot (CLOCK_BOOTTIME). */
   startTicks: number;
-  zombie: boolean;
 }
 
 export const PF_KTHREAD = 0x00200000;
 
-const stat: Stat = { commStart: 0, commEnd: 0, ppid: 0, pgrp: 0, session: 0, ttyNr: 0, flags: 0, startTicks: 0, zombie: false };
+const stat: Stat = { commStart: 0, commEnd: 0, ppid: 0, pgrp: 0, ttyNr: 0, flags: 0, startTicks: 0 };
 
 /** Reads and parses /proc/PID/stat; the result object is reused. */
 export function readStat(pid: number): Stat | null {
@@ -89,7 +79,6 @@ export function readStat(pid: number): Stat | null {
   // Fields after the name, numbered as in proc(5): 3 state, 4 ppid, ... 22 starttime.
   let field = 3;
   let i = close + 2;
-  stat.zombie = data[i] === 0x5a; // 'Z'
   while (i < len && field < 22) {
     if (data[i] === 0x20) {
       field++;
@@ -105,9 +94,6 @@ export function readStat(pid: number): Stat | null {
           break;
         case 5:
           stat.pgrp = v;
-          break;
-        case 6:
-          stat.session = v;
           break;
         case 7:
           stat.ttyNr = v;

@@ -1,6 +1,7 @@
 import { readdirSync } from "node:fs";
 import type { Clock } from "../clock";
 import type { CommEvent, ExecEvent, ForkEvent } from "../events/types";
+import type { ProcReads } from "../plan";
 import { escapeBytes } from "../text/escape";
 import { data, PF_KTHREAD, readProcFile, readStat, readUids, type Stat } from "./procfs";
 
@@ -55,25 +56,13 @@ const CUT_MARK = "…";
 
 export interface TableOptions {
   mode: NameMode;
-  /** Read uid/euid (for -x and user filters). */
-  wantUids: boolean;
+  /** What to read from /proc besides the command line (see plan.ts). */
+  reads: ProcReads;
   /**
    * Keep a per-PID cache. Only sound when fork and exit events are received: without
    * them entries could never be created for children or dropped at exit.
    */
   tracking: boolean;
-  /**
-   * Read /proc/PID/stat at every exec, for the new comm (shown with -c and in JSON).
-   * Without it an exec costs one /proc read, not two: the second open of a new PID's
-   * directory is about a fifth of pstat's CPU in an exec storm.
-   */
-  execStat: boolean;
-  /**
-   * Something needs what only /proc/PID/stat tells (start time for durations, tty,
-   * process group, parent): the table is kept, or -x, --pgrp or JSON. Otherwise a process
-   * first met at its exec (`-e exec` alone) is named from its command line alone.
-   */
-  wantStat: boolean;
   clock: Clock;
 }
 
@@ -124,8 +113,11 @@ export class ProcessTable {
 
   constructor(private readonly opts: TableOptions) {}
 
-  /** Loads every process and thread that exists now, so their later events have names and durations. */
-  preload(): void {
+  /**
+   * Loads every process and thread that exists now, so their later events have names and
+   * durations; tells `threads` how many threads besides the leader each process has.
+   */
+  preload(threads: (tgid: number, others: number) => void): void {
     if (!this.opts.tracking) return;
     let pids: string[];
     try {
@@ -145,13 +137,16 @@ export class ProcessTable {
       } catch {
         continue;
       }
+      let others = 0;
       for (const t of tids) {
         const tid = Number(t);
         if (tid === pid || !Number.isInteger(tid)) continue;
+        others++;
         const st = readStat(tid);
         const start = st ? this.opts.clock.monoFromTicks(st.startTicks) : NaN;
         this.procs.set(tid, { ...info, start });
       }
+      threads(pid, others);
     }
     for (const info of this.procs.values()) info.depth = this.depthOf(info, 0);
   }
@@ -186,7 +181,7 @@ export class ProcessTable {
   /** A new task runs its parent's program: copy the parent's entry, no /proc read. */
   fork(e: ForkEvent): ProcInfo {
     const parent = this.get(this.origin(e));
-    const child: ProcInfo = parent.known ? this.copy(parent, e.ts) : this.read(e.pid) ?? { ...UNKNOWN, start: e.ts };
+    const child: ProcInfo = parent.known ? this.copy(parent, e.ts) : (this.read(e.pid) ?? { ...UNKNOWN, start: e.ts });
     if (e.kind === "fork") {
       child.ppid = e.parentTgid;
       child.depth = parent.depth + 1;
@@ -211,15 +206,15 @@ export class ProcessTable {
       last = p;
     }
     const entry = this.freePending.pop() ?? { info: null, cmdline: null, name: null, startTicks: NaN, readAt: 0, ts: 0, next: null };
-    if (this.opts.execStat) {
+    if (this.opts.reads.execStat) {
       entry.info = this.read(pid);
       entry.cmdline = entry.name = null;
-      entry.startTicks = this.lastStartTicks;
+      entry.startTicks = entry.info === null ? NaN : this.opts.clock.ticksFromMono(entry.info.start);
     } else {
-      this.readCommand(pid);
+      const cmd = this.readCommand(pid);
       entry.info = null;
-      entry.cmdline = this.cmd.cmdline;
-      entry.name = this.cmd.name;
+      entry.cmdline = cmd === null ? null : cmd.cmdline;
+      entry.name = cmd === null ? null : cmd.name;
       entry.startTicks = NaN;
     }
     entry.readAt = this.opts.clock.nowMono();
@@ -262,7 +257,7 @@ export class ProcessTable {
       return before !== undefined && !this.sameStart(before.start, p.startTicks) ? null : p.info;
     }
     if (p.cmdline === null || p.name === null) return null;
-    if (p.readAt - e.ts < REUSE_SAFE_NS && (before !== undefined || !this.opts.wantStat)) {
+    if (p.readAt - e.ts < REUSE_SAFE_NS && (before !== undefined || !this.opts.reads.stat)) {
       // Same process for sure: everything but the names carries over from before the exec.
       // The entry is this task's own (no other PID shares it), so it is updated in place.
       // With nothing from before, and nothing that needs /proc/PID/stat, the names suffice.
@@ -271,7 +266,7 @@ export class ProcessTable {
       info.cmdline = p.cmdline;
       info.comm = commOf(p.cmdline);
       info.known = true;
-      if (this.opts.wantUids) {
+      if (this.opts.reads.uids) {
         const ids = readUids(e.pid); // a set-uid program changes them at exec
         if (ids !== null) (info.uid = ids[0]), (info.euid = ids[1]);
       }
@@ -373,9 +368,6 @@ export class ProcessTable {
     return { ...(base ?? UNKNOWN), name, cmdline, comm, known: true };
   }
 
-  /** Start ticks of the last successful read(), for identity checks. */
-  private lastStartTicks = 0;
-
   private sameStart(startMono: number, ticks: number): boolean {
     if (Number.isNaN(startMono)) return true;
     return Math.abs(this.opts.clock.ticksFromMono(startMono) - ticks) <= 2;
@@ -387,8 +379,9 @@ export class ProcessTable {
    * matches what the caller expects.
    */
   private read(pid: number): ProcInfo | null {
-    if (!this.readCommand(pid)) return null;
-    const { cmdline, name } = this.cmd;
+    const cmd = this.readCommand(pid);
+    if (cmd === null) return null;
+    const { cmdline, name } = cmd;
     const st = readStat(pid);
     if (st === null) return null;
     const info = this.fromStat(pid, st);
@@ -399,14 +392,17 @@ export class ProcessTable {
     return info;
   }
 
-  /** What the last readCommand() found: null for an empty command line (kernel thread, zombie). */
+  /** readCommand()'s result, reused: valid until its next call. */
   private readonly cmd: { cmdline: string | null; name: string | null } = { cmdline: null, name: null };
 
-  /** Reads and escapes /proc/PID/cmdline into `cmd`; false when the task is gone. */
-  private readCommand(pid: number): boolean {
+  /**
+   * Reads and escapes /proc/PID/cmdline; null when the task is gone. Its fields are null
+   * for an empty command line (kernel thread, zombie).
+   */
+  private readCommand(pid: number): { readonly cmdline: string | null; readonly name: string | null } | null {
     let len = readProcFile(pid, "cmdline", CMDLINE_LIMIT + 1);
     this.cmd.cmdline = this.cmd.name = null;
-    if (len < 0) return false;
+    if (len < 0) return null;
     const cut = len > CMDLINE_LIMIT;
     if (cut) {
       len = CMDLINE_LIMIT;
@@ -416,12 +412,11 @@ export class ProcessTable {
       this.cmd.cmdline = escapeBytes(data, 0, len, true) + (cut ? CUT_MARK : "");
       this.cmd.name = this.nameFrom(len, this.cmd.cmdline, cut);
     }
-    return true;
+    return this.cmd;
   }
 
   /** An entry from /proc/PID/stat (just read into `st`), named by its comm for now. */
   private fromStat(pid: number, st: Stat): ProcInfo {
-    this.lastStartTicks = st.startTicks;
     const comm = escapeBytes(data, st.commStart, st.commEnd);
     const kthread = (st.flags & PF_KTHREAD) !== 0;
     const info: ProcInfo = {
@@ -438,7 +433,7 @@ export class ProcessTable {
       kthread,
       known: true,
     };
-    if (this.opts.wantUids) {
+    if (this.opts.reads.uids) {
       const ids = readUids(pid);
       if (ids !== null) (info.uid = ids[0]), (info.euid = ids[1]);
     }

@@ -1,7 +1,13 @@
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Subprocess } from "bun";
 
-export const PSTAT = resolve(import.meta.dir, "../dist/pstat");
+export const PSTAT = resolve(import.meta.dir, "../../dist/pstat");
+
+// The end-to-end suite proves things against the real kernel with the compiled binary, so
+// it refuses to run (rather than skip) where it cannot. Unit tests (test/unit) need neither.
+if (process.getuid?.() !== 0) throw new Error("the end-to-end tests need root: they subscribe to the kernel's process events as root and as other users");
+if (!existsSync(PSTAT)) throw new Error(`${PSTAT} is missing: run the tests with 'npm test', which builds it first`);
 
 export interface Finished {
   code: number | null;
@@ -21,10 +27,7 @@ export interface Running {
 }
 
 /** Starts dist/pstat and waits until it is subscribed (its heading is out). */
-export async function startPstat(
-  args: string[],
-  opts: { ready?: string | RegExp; env?: Record<string, string>; probe?: boolean } = {},
-): Promise<Running> {
+export async function startPstat(args: string[], opts: { ready?: string | RegExp; env?: Record<string, string>; probe?: boolean } = {}): Promise<Running> {
   const proc = Bun.spawn([PSTAT, ...args], {
     stdin: "ignore",
     stdout: "pipe",

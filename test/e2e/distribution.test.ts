@@ -5,12 +5,13 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { build } from "../scripts/build";
-import { renderCompletions, shells } from "../src/cli/completions";
-import { renderManPage } from "../src/cli/manpage";
-import { options } from "../src/cli/options";
+import { build } from "../../scripts/build";
+import { renderCompletions, shells } from "../../src/cli/completions";
+import { renderManPage } from "../../src/cli/manpage";
+import { options } from "../../src/cli/options";
+import "./helpers";
 
-const root = resolve(import.meta.dir, "..");
+const root = resolve(import.meta.dir, "../..");
 const binary = process.env.PSTAT_BINARY ?? join(root, "dist/pstat");
 
 /** Absolute path of a host tool, failing with the Debian package that provides it. */

@@ -7,7 +7,11 @@ import { join } from "node:path";
 import { PSTAT, rows, settle, sh, startPstat } from "./helpers";
 
 type J = Record<string, unknown>;
-const parse = (out: string): J[] => out.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as J);
+const parse = (out: string): J[] =>
+  out
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => JSON.parse(l) as J);
 
 async function spawn(argv: string[]): Promise<number> {
   const p = Bun.spawn(argv, { stdio: ["ignore", "ignore", "ignore"] });
@@ -43,9 +47,12 @@ describe("JSON Lines", () => {
       if (e.event === "lost") continue;
       expect(typeof e.pid).toBe("number");
       expect(typeof e.tgid).toBe("number");
-      expect(typeof e.process).toBe("string");
-      expect(e.cmdline === null || typeof e.cmdline === "string").toBe(true);
-      expect(typeof e.comm).toBe("string");
+      // A name pstat could not read is null, never "<unknown>".
+      for (const field of ["process", "cmdline", "comm"]) expect(e[field] === null || (typeof e[field] === "string" && e[field] !== "<unknown>")).toBe(true);
+      // Thread-level events say so; process-level ones carry no thread field.
+      if (e.event === "clone") expect(e.thread).toBe(true);
+      else if (e.event !== "exit") expect("thread" in e).toBe(false);
+      else expect(e.thread === true).toBe(e.pid !== e.tgid || e.replaced_by_exec === true);
       expect("uid" in e && "euid" in e && "user" in e && "tty" in e).toBe(true);
     }
     const of = (event: string, pid: number) => all.find((e) => e.event === event && e.pid === pid);
@@ -58,9 +65,11 @@ describe("JSON Lines", () => {
     expect(of("core", segv)).toBeDefined();
     expect(of("comm", comm)).toMatchObject({ comm: "pstat-json", old_comm: "python3" });
     const fork = all.find((e) => e.event === "fork" && e.ppid === forker)!;
-    expect(fork).toMatchObject({ parent_tgid: forker, process: "sh -c sleep 0.1 & wait", parent_process: "sh -c sleep 0.1 & wait" });
+    expect(fork).toMatchObject({ ppid: forker, parent_tid: forker, process: "sh -c sleep 0.1 & wait", parent_process: "sh -c sleep 0.1 & wait" });
     const last = all.at(-1)!;
     expect(last.event).toBe("statistics");
+    expect(last.version).toBe(2);
+    expect(last.malformed).toBe(0);
     expect(last.lost).toBe(0);
     expect(Array.isArray(last.processes)).toBe(true);
   });
@@ -87,7 +96,7 @@ describe("command mode", () => {
     expect(root).toBeDefined();
     // Every process reported descends from the command: its pid, or forked from a reported one.
     const tree = new Set<number>([root.pid as number]);
-    for (const e of all) if (e.event === "fork" && tree.has(e.parent_tgid as number)) tree.add(e.pid as number);
+    for (const e of all) if (e.event === "fork" && tree.has(e.ppid as number)) tree.add(e.pid as number);
     // (A "lost" line has no process: the machine is shared with other tests' storms.)
     const outside = all.filter((e) => e.event !== "lost" && !(e.event === "fork" && e.pid === root.pid) && !tree.has(e.tgid as number));
     expect(outside).toEqual([]);
@@ -119,10 +128,12 @@ describe("command mode", () => {
   test("-t indents each process by its depth below the command", async () => {
     // Each shell sleeps, so it is still there when pstat reads its command line.
     const r = await runPstat(["-t", "-e", "exec", "--", "/bin/sh", "-c", "/bin/sh -c '/bin/sh -c \"sleep 0.1\"; sleep 0.1'; sleep 0.1"]);
-    const execs = rows(r.stdout).filter((x) => x.event === "exec").map((x) => x.process);
+    const execs = rows(r.stdout)
+      .filter((x) => x.event === "exec")
+      .map((x) => x.process);
     expect(execs).toEqual([
       "/bin/sh -c /bin/sh -c '/bin/sh -c \"sleep 0.1\"; sleep 0.1'; sleep 0.1",
-      "  /bin/sh -c /bin/sh -c \"sleep 0.1\"; sleep 0.1",
+      '  /bin/sh -c /bin/sh -c "sleep 0.1"; sleep 0.1',
       "    /bin/sh -c sleep 0.1",
       "      sleep 0.1",
       "    sleep 0.1",
@@ -185,8 +196,7 @@ describe("--time", () => {
     return out.split("\n").find((l) => l.includes(` ${pid} `)) ?? "";
   };
   test("time: HH:MM:SS", async () => expect(await firstLine("time")).toMatch(/^\d\d:\d\d:\d\d exec /));
-  test("iso: RFC 3339 with microseconds", async () =>
-    expect(await firstLine("iso")).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}[+-]\d\d:\d\d exec /));
+  test("iso: RFC 3339 with microseconds", async () => expect(await firstLine("iso")).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}[+-]\d\d:\d\d exec /));
   test("relative: seconds since start", async () => expect(await firstLine("relative")).toMatch(/^ +\d+\.\d{6} exec /));
   test("none: no time column", async () => expect(await firstLine("none")).toMatch(/^exec +\d+ /));
 });

@@ -1,42 +1,16 @@
 import { createColors } from "picocolors";
-import type { Writer } from "../output/writer";
+import { LINE_KINDS, PARENT_GLYPH, REPORT_KINDS, type ReportKind } from "../events/kinds";
+import { signalName } from "../format/signals";
+import { TimeFormatter } from "../format/time";
 import type { ProcInfo } from "../proc/table";
 import { ttyName } from "../proc/tty";
 import { userName } from "../proc/users";
-import type { Report, ReportKind } from "../report";
-import { signalName } from "./signals";
-import type { TimeFormatter } from "./time";
+import type { Report } from "../report";
+import type { FormatContext, Formatter } from "./formatter";
+import type { Statistics } from "./statistics";
+import type { Writer } from "./writer";
 
-/** The Event column: five characters, as forkstat prints them. */
-const LABELS: Record<ReportKind, string> = {
-  fork: "fork ",
-  clone: "clone",
-  exec: "exec ",
-  exit: "exit ",
-  core: "core ",
-  comm: "comm ",
-  ptrace: "ptrce",
-  uid: "uid  ",
-  gid: "gid  ",
-  sid: "sid  ",
-  lost: "lost ",
-};
-
-const GLYPHS = {
-  parent: "┬",
-  child: "└",
-  thread: "├",
-  exec: "→",
-  exit: "⇥",
-  core: "☠",
-  comm: "↻",
-  ptrace: "⌖",
-  uid: "⚷",
-  gid: "⚷",
-  sid: "⚑",
-  lost: "⚠",
-} as const;
-
+const LABEL_WIDTH = 5;
 const INFO_WIDTH = 8;
 const DURATION_WIDTH = 8;
 const USER_WIDTH = 8;
@@ -45,119 +19,113 @@ const TTY_WIDTH = 7;
 const FIXED_BYTES = 256;
 const MAX_INDENT = 40;
 
-export interface TextOptions {
-  time: TimeFormatter;
-  pidWidth: number;
-  glyphs: boolean;
-  extra: boolean;
-  color: boolean;
-  tree: boolean;
-}
-
 /**
  * The human format, one event per line in the seed's columns:
  * Time Event PID [UID EUID TTY] Info Duration Process.
  * Lines are appended field by field into the writer's buffer: no string per line.
  */
-export class TextFormatter {
+export class TextFormatter implements Formatter {
   private readonly label: Record<ReportKind, string>;
   private readonly infoWidth: number;
+  private readonly time: TimeFormatter;
 
-  constructor(private readonly o: TextOptions) {
+  constructor(private readonly o: FormatContext) {
     const c = createColors(o.color);
-    const paint: Partial<Record<ReportKind, (s: string) => string>> = {
-      fork: c.blue,
-      clone: c.blue,
-      exec: c.green,
-      core: (s) => c.bold(c.red(s)),
-      comm: c.magenta,
-      ptrace: c.yellow,
-      uid: c.cyan,
-      gid: c.cyan,
-      sid: c.cyan,
-      lost: (s) => c.bold(c.red(s)),
-    };
-    this.label = Object.fromEntries(
-      Object.entries(LABELS).map(([k, v]) => [k, paint[k as ReportKind]?.(v) ?? v]),
-    ) as Record<ReportKind, string>;
+    this.label = {} as Record<ReportKind, string>;
+    for (const k of REPORT_KINDS) {
+      const spec: { label: string; color: string | null; bold?: boolean } = LINE_KINDS[k];
+      let text = spec.label.padEnd(LABEL_WIDTH);
+      if (spec.color !== null) text = c[spec.color as "blue"](text);
+      if (spec.bold) text = c.bold(text);
+      this.label[k] = text;
+    }
+    this.time = new TimeFormatter(o.time, o.clock);
     this.infoWidth = INFO_WIDTH + (o.glyphs ? 1 : 0);
   }
 
-  header(): string {
+  heading(): string {
     const o = this.o;
-    let h = o.time.heading ? o.time.heading + " " : "";
+    let h = this.time.heading ? this.time.heading + " " : "";
     h += "Event " + "PID".padStart(o.pidWidth);
     if (o.extra) h += " " + "UID".padStart(USER_WIDTH) + " " + "EUID".padStart(USER_WIDTH) + " " + "TTY".padEnd(TTY_WIDTH);
     h += " " + "Info".padStart(this.infoWidth) + " " + "Duration".padStart(DURATION_WIDTH) + " Process\n";
     return h;
   }
 
-  /** Lines a report takes, for counting a screenful. */
-  static lines(r: Report): number {
+  lines(r: Report): number {
     return r.kind === "fork" || r.kind === "clone" ? 2 : 1;
   }
 
-  format(r: Report, w: Writer): void {
+  statistics(s: Statistics, _ts: number, w: Writer, afterEvents: boolean): void {
+    if (afterEvents) w.write("\n");
+    w.write(s.render());
+  }
+
+  event(r: Report, w: Writer): void {
     const p = r.proc;
     switch (r.kind) {
       case "fork":
       case "clone":
-        this.start(w, r, r.parentTgid, r.parent, r.parent.name.length);
-        this.info(w, GLYPHS.parent, "parent", false);
+        this.start(w, r, r.kind === "fork" ? r.ppid : r.tgid, r.parent, r.parent.name.length);
+        this.info(w, PARENT_GLYPH, "parent", false);
         this.process(w, r.parent.name, r.depth - 1);
         this.start(w, r, r.pid, p, p.name.length);
-        this.info(w, r.kind === "fork" ? GLYPHS.child : GLYPHS.thread, r.kind === "fork" ? "child" : "thread", false);
+        this.info(w, LINE_KINDS[r.kind].glyph, r.kind === "fork" ? "child" : "thread", false);
         return this.process(w, p.name, r.depth);
       case "exec":
         this.start(w, r, r.pid, p, p.name.length);
-        this.info(w, GLYPHS.exec, "", false);
+        this.info(w, LINE_KINDS.exec.glyph, "", false);
         return this.process(w, p.name, r.depth);
       case "exit": {
         this.start(w, r, r.pid, p, p.name.length);
-        if (r.signal === null) {
-          if (this.o.glyphs) w.utf8(GLYPHS.exit);
+        if (r.replaced) this.info(w, LINE_KINDS.exit.glyph, "replaced", true);
+        else if (r.signal === null) {
+          if (this.o.glyphs) w.utf8(LINE_KINDS.exit.glyph);
           w.uint(r.exitCode ?? 0, INFO_WIDTH);
           w.byte(0x20);
-        } else this.info(w, GLYPHS.exit, signalName(r.signal) + (r.coreDumped ? "*" : ""), true);
+        } else this.info(w, LINE_KINDS.exit.glyph, signalName(r.signal) + (r.coreDumped ? "*" : ""), true);
         if (Number.isNaN(r.duration)) w.spaces(DURATION_WIDTH);
         else this.seconds(w, r.duration);
         return this.process(w, p.name, r.depth, true);
       }
       case "core":
         this.start(w, r, r.pid, p, p.name.length);
-        this.info(w, GLYPHS.core, "", false);
+        this.info(w, LINE_KINDS.core.glyph, "", false);
         return this.process(w, p.name, r.depth);
       case "comm":
         // As forkstat: who renamed itself (its name as shown until now), then the new comm.
         this.start(w, r, r.pid, p, r.oldName.length + p.comm.length + 4);
-        this.info(w, GLYPHS.comm, "", false);
+        this.info(w, LINE_KINDS.comm.glyph, "", false);
         return this.process(w, `${r.oldName} -> ${p.comm}`, r.depth);
       case "ptrace": {
         const by = r.tracerPid !== 0 ? ` (traced by ${r.tracerPid} ${r.tracer.name})` : "";
         this.start(w, r, r.pid, p, p.name.length + by.length);
-        this.info(w, GLYPHS.ptrace, r.tracerPid !== 0 ? "attach" : "detach", false);
+        this.info(w, LINE_KINDS.ptrace.glyph, r.tracerPid !== 0 ? "attach" : "detach", false);
         return this.process(w, p.name + by, r.depth);
       }
       case "uid": {
         const text = `${p.name} (uid ${idName(r.ruid)}, euid ${idName(r.euid)})`;
         this.start(w, r, r.pid, p, text.length);
-        this.info(w, GLYPHS.uid, "", false);
+        this.info(w, LINE_KINDS.uid.glyph, "", false);
         return this.process(w, text, r.depth);
       }
       case "gid": {
         const text = `${p.name} (gid ${r.rgid}, egid ${r.egid})`;
         this.start(w, r, r.pid, p, text.length);
-        this.info(w, GLYPHS.gid, "", false);
+        this.info(w, LINE_KINDS.gid.glyph, "", false);
         return this.process(w, text, r.depth);
       }
       case "sid":
         this.start(w, r, r.pid, p, p.name.length);
-        this.info(w, GLYPHS.sid, String(r.pid), true);
+        this.info(w, LINE_KINDS.sid.glyph, String(r.pid), true);
         return this.process(w, p.name, r.depth);
       case "lost": {
-        const text = r.count >= 0 ? `${r.count} events lost (receive buffer overflow)` : "events lost (receive buffer overflow; count unknown with a kernel-side event filter)";
+        const text =
+          r.count >= 0
+            ? `${r.count} events lost (receive buffer overflow)`
+            : "events lost (receive buffer overflow; count unknown with a kernel-side event filter)";
         this.start(w, r, -1, null, text.length);
-        this.info(w, GLYPHS.lost, r.count >= 0 ? String(r.count) : "?", true);
+        this.info(w, LINE_KINDS.lost.glyph, r.count >= 0 ? String(r.count) : "?", true);
         return this.process(w, text, 0);
       }
     }
@@ -167,8 +135,8 @@ export class TextFormatter {
   private start(w: Writer, r: Report, pid: number, p: ProcInfo | null, nameLength: number): void {
     const o = this.o;
     w.reserve(FIXED_BYTES + 2 * MAX_INDENT + nameLength * 3);
-    if (o.time.format !== "none") {
-      w.ascii(o.time.text(r.ts));
+    if (this.time.format !== "none") {
+      w.ascii(this.time.text(r.ts));
       w.byte(0x20);
     }
     w.ascii(this.label[r.kind]);

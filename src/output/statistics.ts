@@ -1,6 +1,6 @@
-/** Per-process event counts for -S, and the lost-event count. */
-export const STAT_KINDS = ["fork", "exec", "exit", "core", "comm", "clone", "ptrace", "uid", "gid", "sid"] as const;
-export type StatKind = (typeof STAT_KINDS)[number];
+import { LINE_KINDS, STAT_KINDS, type StatKind } from "../events/kinds";
+
+/** Per-process event counts for -S, the lost-event count and malformed messages. */
 const INDEX = Object.fromEntries(STAT_KINDS.map((k, i) => [k, i])) as Record<StatKind, number>;
 
 export interface StatRow {
@@ -14,6 +14,8 @@ export class Statistics {
   lost = 0;
   /** True when some loss could not be counted exactly (kernel-side filtering hides the gaps). */
   lostUncounted = false;
+  /** Messages from the kernel that were not well-formed proc events (skipped). */
+  malformed = 0;
 
   count(kind: StatKind, process: string): void {
     let c = this.byName.get(process);
@@ -36,7 +38,7 @@ export class Statistics {
   /** The table as text, forkstat-style. */
   render(): string {
     const rows = this.rows();
-    const head = ["Fork", "Exec", "Exit", "Core", "Comm", "Clone", "Ptrace", "Uid", "Gid", "Sid", "Total"];
+    const head = [...STAT_KINDS.map((k) => LINE_KINDS[k].stat), "Total"];
     const w = head.map((h) => Math.max(h.length, 6));
     const totals = new Array<number>(STAT_KINDS.length + 1).fill(0);
     let out = head.map((h, i) => h.padStart(w[i]!)).join(" ") + " Process\n";
@@ -47,6 +49,7 @@ export class Statistics {
     }
     out += totals.map((v, i) => String(v).padStart(w[i]!)).join(" ") + " (total)\n";
     out += `Lost events: ${this.lost}${this.lostUncounted ? " (at least; some losses could not be counted)" : ""}\n`;
+    if (this.malformed > 0) out += `Malformed messages skipped: ${this.malformed}\n`;
     return out;
   }
 }

@@ -1,50 +1,72 @@
-import type { ProcInfo } from "../proc/table";
+import { STAT_KINDS } from "../events/kinds";
+import { signalName } from "../format/signals";
+import { isoTime, primeLocalTime } from "../format/time";
+import type { Clock } from "../clock";
+import { type ProcInfo, UNKNOWN_NAME } from "../proc/table";
 import { ttyName } from "../proc/tty";
 import { userName } from "../proc/users";
 import type { Report } from "../report";
-import type { Statistics } from "../stats";
-import { STAT_KINDS } from "../stats";
-import { signalName } from "./signals";
-import { isoTime, primeLocalTime } from "./time";
-import type { Clock } from "../clock";
+import type { FormatContext, Formatter } from "./formatter";
+import type { Statistics } from "./statistics";
+import type { Writer } from "./writer";
+
+/** Version of the JSON schema (README "JSON Lines"); goes up when a field changes meaning. */
+export const JSON_SCHEMA_VERSION = 2;
 
 const str = JSON.stringify;
 const strOrNull = (s: string | null) => (s === null ? "null" : str(s));
+/** A name pstat could not read is null in JSON (text shows <unknown>). */
+const name = (s: string) => (s === UNKNOWN_NAME ? "null" : str(s));
 
 /**
  * JSON Lines: one object per event. Strings are pstat's escaped text (control characters
  * as \xNN, \n, \t; backslash doubled; invalid UTF-8 bytes as \xNN), so every line is
  * valid UTF-8 and nothing a process puts in its name is dropped or taken literally.
  */
-export class JsonFormatter {
-  constructor(
-    private readonly clock: Clock,
-    private readonly extra: boolean,
-    private readonly tree: boolean,
-  ) {
+export class JsonFormatter implements Formatter {
+  private readonly clock: Clock;
+
+  constructor(private readonly o: FormatContext) {
+    this.clock = o.clock;
     primeLocalTime();
+  }
+
+  heading(): string {
+    return "";
+  }
+
+  lines(): number {
+    return 1;
+  }
+
+  event(r: Report, w: Writer): void {
+    w.write(this.format(r));
   }
 
   format(r: Report): string {
     const p = r.proc;
     let s = `{"time":${str(isoTime(this.clock.wallMs(r.ts)))},"event":"${r.kind}"`;
     if (r.kind === "lost") return s + `,"pid":null,"tgid":null,"process":null,"cmdline":null,"comm":null,"count":${r.count >= 0 ? r.count : "null"}}\n`;
-    s += `,"pid":${r.pid},"tgid":${r.tgid},"process":${str(p.name)},"cmdline":${strOrNull(p.cmdline)},"comm":${str(p.comm)}`;
+    s += `,"pid":${r.pid},"tgid":${r.tgid},"process":${name(p.name)},"cmdline":${strOrNull(p.cmdline)},"comm":${name(p.comm)}`;
+    if (r.thread) s += `,"thread":true`;
     switch (r.kind) {
       case "fork":
+        s += `,"ppid":${r.ppid},"parent_tid":${r.parentTid},"parent_process":${name(r.parent.name)}`;
+        break;
       case "clone":
-        s += `,"ppid":${r.ppid},"parent_tgid":${r.parentTgid},"parent_process":${str(r.parent.name)}`;
+        s += `,"ppid":${r.ppid},"parent_process":${name(r.parent.name)}`;
         break;
       case "exit":
         s +=
           `,"exit_code":${r.exitCode === null ? "null" : r.exitCode},"signal":${r.signal === null ? "null" : str(signalName(r.signal))}` +
           `,"core_dumped":${r.coreDumped},"duration":${Number.isNaN(r.duration) ? "null" : r.duration.toFixed(6)},"ppid":${r.ppid}`;
+        if (r.replaced) s += `,"replaced_by_exec":true`;
         break;
       case "core":
         s += `,"ppid":${r.ppid}`;
         break;
       case "comm":
-        s += `,"old_comm":${str(r.oldComm)}`;
+        s += `,"old_comm":${name(r.oldComm)}`;
         break;
       case "ptrace":
         s += `,"tracer_pid":${r.tracerPid},"attach":${r.tracerPid !== 0}`;
@@ -59,20 +81,20 @@ export class JsonFormatter {
         s += `,"sid":${r.pid}`;
         break;
     }
-    if (this.extra) s += extraFields(p);
-    if (this.tree) s += `,"depth":${r.depth}`;
+    if (this.o.extra) s += extraFields(p);
+    if (this.o.tree) s += `,"depth":${r.depth}`;
     return s + "}\n";
   }
 
-  statistics(stats: Statistics, ts: number): string {
+  statistics(stats: Statistics, ts: number, w: Writer): void {
     const rows = stats.rows().map((row) => {
-      let o = `{"process":${str(row.process)}`;
+      let o = `{"process":${name(row.process)}`;
       for (const k of STAT_KINDS) o += `,"${k}":${row.counts[k]}`;
       return o + `,"total":${row.total}}`;
     });
-    return (
-      `{"time":${str(isoTime(this.clock.wallMs(ts)))},"event":"statistics","lost":${stats.lost},` +
-      `"lost_exact":${!stats.lostUncounted},"processes":[${rows.join(",")}]}\n`
+    w.write(
+      `{"time":${str(isoTime(this.clock.wallMs(ts)))},"event":"statistics","version":${JSON_SCHEMA_VERSION},"lost":${stats.lost},` +
+        `"lost_exact":${!stats.lostUncounted},"malformed":${stats.malformed},"processes":[${rows.join(",")}]}\n`,
     );
   }
 }

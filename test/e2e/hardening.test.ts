@@ -90,11 +90,7 @@ describe("untrusted text in command lines and task names", () => {
     // Bun passes strings as UTF-8: "\u009b" is the two bytes C2 9B (a C1 control).
     pids.sh = await spawn(["/bin/sh", "-c", "sleep 0.3", "x\x1b[2J", "\x1b]0;title\x07", "a\nb", "t\tt", "del\x7f", "c1\u009b", "back\\slash"]);
     // Bytes that are not UTF-8 at all need a bytes argv: python execs itself into sh.
-    pids.bytes = await spawn([
-      PY,
-      "-c",
-      "import os; os.execv(b'/bin/sh', [b'sh\\xff\\x1b[2J', b'-c', b'sleep 0.3', b'raw\\x9bX', b'ok\\xc3\\xa9'])",
-    ]);
+    pids.bytes = await spawn([PY, "-c", "import os; os.execv(b'/bin/sh', [b'sh\\xff\\x1b[2J', b'-c', b'sleep 0.3', b'raw\\x9bX', b'ok\\xc3\\xa9'])"]);
     // A task name with control characters (PR_SET_NAME, at most 15 bytes).
     pids.comm = await spawn([
       PY,
@@ -191,16 +187,14 @@ describe("output that goes away or fills up", () => {
     const errFile = join(dir, "pipe.err");
     const headDone = join(dir, "pipe.head");
     // Events keep coming while the pipeline runs.
-    const load = Bun.spawn(["/bin/sh", "-c", "i=0; while [ $i -lt 200 ]; do /bin/true; sleep 0.02; i=$((i+1)); done"], { stdio: ["ignore", "ignore", "ignore"] });
+    const load = Bun.spawn(["/bin/sh", "-c", "i=0; while [ $i -lt 200 ]; do /bin/true; sleep 0.02; i=$((i+1)); done"], {
+      stdio: ["ignore", "ignore", "ignore"],
+    });
     const t0 = performance.now();
-    const pipeline = Bun.spawn(
-      [
-        "/bin/sh",
-        "-c",
-        `{ "$P" 2>"$E"; echo "$? $(date +%s%N)" > "$S"; } | { head -3 > /dev/null; date +%s%N > "$H"; }`,
-      ],
-      { stdio: ["ignore", "ignore", "ignore"], env: { ...process.env, P: PSTAT, E: errFile, S: status, H: headDone, NO_COLOR: "1" } },
-    );
+    const pipeline = Bun.spawn(["/bin/sh", "-c", `{ "$P" 2>"$E"; echo "$? $(date +%s%N)" > "$S"; } | { head -3 > /dev/null; date +%s%N > "$H"; }`], {
+      stdio: ["ignore", "ignore", "ignore"],
+      env: { ...process.env, P: PSTAT, E: errFile, S: status, H: headDone, NO_COLOR: "1" },
+    });
     const timer = setTimeout(() => pipeline.kill("SIGKILL"), 10000);
     await pipeline.exited;
     clearTimeout(timer);
@@ -463,25 +457,6 @@ describe("where pstat cannot work", () => {
     expect({ code: r.code, stdout: r.stdout.slice(0, 200) }).toEqual({ code: 1, stdout: "" });
     expect(r.stderr.split("\n").length).toBe(2);
     expect(r.stderr).toMatch(/^pstat: .*PID namespace/);
-    expect(r.ms).toBeLessThan(2000);
-  }, 15000);
-
-  test("unprivileged: one line saying root or CAP_NET_ADMIN is needed, status 1", async () => {
-    const copy = join(dir, "pstat");
-    copyFileSync(PSTAT, copy);
-    chmodSync(copy, 0o755);
-    const [r] = await Promise.all([
-      runToEnd(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", copy], 5000, {
-        PATH: "/usr/bin:/bin",
-        HOME: "/",
-        TMPDIR: "/tmp",
-      }),
-      otherSubscriber(300),
-    ]);
-    rmSync(copy, { force: true });
-    expect({ code: r.code, stdout: r.stdout.slice(0, 200) }).toEqual({ code: 1, stdout: "" });
-    expect(r.stderr.split("\n").length).toBe(2);
-    expect(r.stderr).toMatch(/^pstat: .*(root|CAP_NET_ADMIN)/);
     expect(r.ms).toBeLessThan(2000);
   }, 15000);
 });

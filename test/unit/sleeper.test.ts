@@ -3,8 +3,8 @@
 import { afterAll, expect, test } from "bun:test";
 import { closeSync, openSync, writeSync } from "node:fs";
 import { dlopen, FFIType } from "bun:ffi";
-import { libcName } from "../src/kernel/libc-name";
-import { DATA, eventLoopFds, LOOP, Sleeper, TIMEOUT } from "../src/kernel/sleeper";
+import { libcName } from "../../src/kernel/libc-name";
+import { DATA, eventLoopFds, LOOP, Sleeper, TIMEOUT } from "../../src/kernel/sleeper";
 
 const { pipe } = dlopen(libcName(), { pipe: { args: [FFIType.ptr], returns: FFIType.i32 } }).symbols;
 const opened: number[] = [];

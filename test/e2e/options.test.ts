@@ -124,7 +124,9 @@ describe("output", () => {
     const out = await new Response(run.stdout).text();
     await run.exited;
     const lines = out.split("\n").filter((l) => / exec /.test(l)).length;
-    const writes = readFileSync(trace, "utf8").split("\n").filter((l) => /write\(1, "[^"]* exec /.test(l)).length;
+    const writes = readFileSync(trace, "utf8")
+      .split("\n")
+      .filter((l) => /write\(1, "[^"]* exec /.test(l)).length;
     expect(lines).toBeGreaterThanOrEqual(5);
     expect(writes).toBe(lines);
   });
@@ -180,7 +182,10 @@ describe("output", () => {
       const m = /skmem:\(r\d+,rb(\d+),/.exec(line);
       return m ? Number(m[1]) : NaN;
     };
-    for (const [args, bytes] of [[["--rcvbuf", "64K"], 64 * 1024], [[], 32 * 1024 * 1024]] as const) {
+    for (const [args, bytes] of [
+      [["--rcvbuf", "64K"], 64 * 1024],
+      [[], 32 * 1024 * 1024],
+    ] as const) {
       const run = await startPstat([...args]);
       const rb = rcvbuf(run.proc.pid);
       expect((await run.stop()).code).toBe(0);
@@ -208,7 +213,32 @@ describe("run time", () => {
     const help = Bun.spawnSync([PSTAT, "-h"]);
     expect(help.exitCode).toBe(0);
     const text = help.stdout.toString();
-    for (const opt of ["--dirstrip", "--duration", "--event", "--shortname", "--statistics", "--quiet", "--use-comm", "--comm", "--all", "--json", "--output", "--time", "--tree", "--pid", "--user", "--glyphs", "--line-buffered", "--pgrp", "--realtime", "--extra", "--everything", "--rcvbuf", "--help", "--version"])
+    for (const opt of [
+      "--dirstrip",
+      "--duration",
+      "--event",
+      "--shortname",
+      "--statistics",
+      "--quiet",
+      "--use-comm",
+      "--comm",
+      "--all",
+      "--json",
+      "--output",
+      "--time",
+      "--tree",
+      "--pid",
+      "--user",
+      "--glyphs",
+      "--line-buffered",
+      "--pgrp",
+      "--realtime",
+      "--extra",
+      "--everything",
+      "--rcvbuf",
+      "--help",
+      "--version",
+    ])
       expect(text).toContain(opt);
     const v = Bun.spawnSync([PSTAT, "--version"]);
     expect(v.exitCode).toBe(0);

@@ -1,5 +1,5 @@
 // End-to-end: the compiled binary, the real kernel, real processes.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { find, rows, settle, sh, startPstat, type Row } from "./helpers";
 
 let all: Row[] = [];
@@ -15,11 +15,7 @@ beforeAll(async () => {
   const run = await startPstat([]);
   pids.exit3 = await sh("sleep 0.2; exit 3");
   pids.segv = await sh("sleep 0.2; kill -SEGV $$");
-  pids.thread = await spawn([
-    "/usr/bin/python3",
-    "-c",
-    "import threading,time\nt=threading.Thread(target=time.sleep,args=(0.2,))\nt.start()\nt.join()",
-  ]);
+  pids.thread = await spawn(["/usr/bin/python3", "-c", "import threading,time\nt=threading.Thread(target=time.sleep,args=(0.2,))\nt.start()\nt.join()"]);
   pids.comm = await spawn(["/usr/bin/python3", "-c", "import ctypes,time\nctypes.CDLL(None).prctl(15,b'pstat-renamed',0,0,0)\ntime.sleep(0.2)"]);
   pids.setsid = await spawn(["/usr/bin/python3", "-c", "import os,time\ntime.sleep(0.2)\nos.setsid()\ntime.sleep(0.1)"]);
   pids.setuid = await spawn(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "sleep", "0.2"]);

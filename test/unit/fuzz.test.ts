@@ -2,9 +2,10 @@
 // fixed-seed PRNG. Nothing may throw or hang, and every event the decoder reports must be
 // exactly what the bytes of one whole, well-formed message inside the datagram say.
 import { describe, expect, test } from "bun:test";
-import { Decoder } from "../src/events/decoder";
-import type { ProcEvent } from "../src/events/types";
-import { What } from "../src/kernel/netlink";
+import { Decoder } from "../../src/events/decoder";
+import type { ProcEvent } from "../../src/events/types";
+import { What } from "../../src/kernel/netlink";
+import { writeProcHeader } from "../lib/proc-message";
 
 /** xorshift128: small, fast, deterministic. */
 class Rng {
@@ -60,7 +61,9 @@ const KIND_OF: Record<number, string[]> = {
   [What.COREDUMP]: ["core"],
   [What.EXIT]: ["exit"],
 };
-const INTERESTING = [0, 1, 2, 3, 4, 15, 16, 17, 35, 36, 51, 52, 53, 75, 76, 77, 0x7f, 0x80, 0xff, 0x100, 0xffff, 0x10000, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff];
+const INTERESTING = [
+  0, 1, 2, 3, 4, 15, 16, 17, 35, 36, 51, 52, 53, 75, 76, 77, 0x7f, 0x80, 0xff, 0x100, 0xffff, 0x10000, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff,
+];
 
 const BUF_SIZE = 4096;
 const buf = new Uint8Array(BUF_SIZE);
@@ -77,24 +80,19 @@ function randomPid(r: Rng): number {
  */
 function writeMessage(r: Rng, off: number, what: number): number {
   const extra = r.chance(0.1) ? r.int(24) : 0;
-  const cnLen = 16 + DATA_LEN[what]! + extra;
-  const len = 36 + cnLen;
-  for (let i = 0; i < len; i++) buf[off + i] = 0;
-  view.setUint32(off, len, true);
-  view.setUint16(off + 4, 3, true); // NLMSG_DONE
-  view.setUint16(off + 6, r.int(65536), true);
-  view.setUint32(off + 8, r.u32(), true);
-  view.setUint32(off + 12, r.u32(), true);
-  view.setUint32(off + 16, 1, true);
-  view.setUint32(off + 20, 1, true);
-  view.setUint32(off + 24, r.u32(), true);
-  view.setUint32(off + 28, r.chance(0.9) ? 0 : r.u32(), true);
-  view.setUint16(off + 32, cnLen, true);
-  view.setUint16(off + 34, r.chance(0.9) ? 0 : r.int(65536), true);
-  view.setUint32(off + 36, what >>> 0, true);
-  view.setUint32(off + 40, r.chance(0.8) ? r.int(64) : r.u32(), true);
-  view.setUint32(off + 44, r.u32(), true);
-  view.setUint32(off + 48, r.int(0x200000), true); // < 2^53 ns in all
+  const len = writeProcHeader(view, off, {
+    what,
+    dataLen: DATA_LEN[what]!,
+    extra,
+    nlFlags: r.int(65536),
+    nlSeq: r.u32(),
+    nlPid: r.u32(),
+    seq: r.u32(),
+    ack: r.chance(0.9) ? 0 : r.u32(),
+    cnFlags: r.chance(0.9) ? 0 : r.int(65536),
+    cpu: r.chance(0.8) ? r.int(64) : r.u32(),
+    ts: (BigInt(r.int(0x200000)) << 32n) | BigInt(r.u32()), // < 2^53 ns in all
+  });
   const d = off + 52;
   const pid = randomPid(r);
   const tgid = r.chance(0.7) ? pid : randomPid(r);

@@ -1,29 +1,11 @@
 // The decoder on hand-built datagrams: every kind, several messages per datagram, bad input.
 import { describe, expect, test } from "bun:test";
-import { Decoder } from "../src/events/decoder";
-import type { ProcEvent } from "../src/events/types";
-import { What } from "../src/kernel/netlink";
+import { Decoder } from "../../src/events/decoder";
+import type { ProcEvent } from "../../src/events/types";
+import { What } from "../../src/kernel/netlink";
+import { procMessage } from "../lib/proc-message";
 
-/** Builds one netlink message the way the kernel lays it out (proc-connector.md). */
-function message(what: number, data: number[], opts: { seq?: number; cpu?: number; ts?: bigint; comm?: string; type?: number } = {}): Uint8Array {
-  const dataLen = data.length * 4 + (opts.comm !== undefined ? 16 : 0);
-  const cnLen = 16 + dataLen;
-  const len = 36 + cnLen;
-  const b = new Uint8Array(len);
-  const v = new DataView(b.buffer);
-  v.setUint32(0, len, true);
-  v.setUint16(4, opts.type ?? 3, true);
-  v.setUint32(16, 1, true);
-  v.setUint32(20, 1, true);
-  v.setUint32(24, opts.seq ?? 7, true);
-  v.setUint16(32, cnLen, true);
-  v.setUint32(36, what >>> 0, true);
-  v.setUint32(40, opts.cpu ?? 1, true);
-  v.setBigUint64(44, opts.ts ?? 123456789012345n, true);
-  data.forEach((x, i) => v.setInt32(52 + i * 4, x, true));
-  if (opts.comm !== undefined) b.set(new TextEncoder().encode(opts.comm), 52 + data.length * 4);
-  return b;
-}
+const message = procMessage;
 
 function decodeAll(...msgs: Uint8Array[]): { events: ProcEvent[]; malformed: number } {
   const pad = (n: number) => (n + 3) & ~3;

@@ -171,7 +171,13 @@ describe("usage errors: exit 2, one line on stderr, nothing on stdout", () => {
   });
 
   test("undocumented --no-<flag> negations are rejected like any unknown option", async () => {
-    const results = await Promise.all([["--no-quiet", "-D", "0.1"], ["--no-dirstrip", "-D", "0.1"], ["--no-statistics", "-D", "0.1"]].map((a) => run(a, 3000)));
+    const results = await Promise.all(
+      [
+        ["--no-quiet", "-D", "0.1"],
+        ["--no-dirstrip", "-D", "0.1"],
+        ["--no-statistics", "-D", "0.1"],
+      ].map((a) => run(a, 3000)),
+    );
     expect(results.filter((r) => r.code !== 2 || r.stdout !== "" || r.stderr.split("\n").length !== 2).map(summary)).toEqual([]);
   }, 30000);
 });

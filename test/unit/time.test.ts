@@ -11,7 +11,7 @@ const ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe"
  * with pstat's formatters and with plain local-time Date getters, and prints the mismatches.
  */
 const CHECK = `
-import { isoTime, TimeFormatter } from ${JSON.stringify(resolve(import.meta.dir, "../src/format/time.ts"))};
+import { isoTime, TimeFormatter } from ${JSON.stringify(resolve(import.meta.dir, "../../src/format/time.ts"))};
 const pad2 = (n) => (n < 10 ? "0" : "") + n;
 const clock = { wallMsAtStart: 0, monoAtStart: 0, wallMs: (ns) => ns / 1e6 };
 const dt = new TimeFormatter("datetime", clock);

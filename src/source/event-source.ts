@@ -1,0 +1,234 @@
+import { RuntimeError } from "../errors";
+import { Decoder } from "../events/decoder";
+import type { ProcEvent } from "../events/types";
+import { kernelFilters, ProcConnector, type Subscription } from "../kernel/connector";
+import { whyNoEvents } from "../kernel/diagnose";
+import { What } from "../kernel/netlink";
+import { DATA, Sleeper } from "../kernel/sleeper";
+
+const ACK_TIMEOUT_MS = 1000;
+/** While events flow, how long the bulk may gather before pstat takes it (execs wake it at once). */
+const BATCH_MS = 5;
+/** Go back to the socket after this many datagrams, to read exec'd command lines early. */
+const PUMP_EVERY = 8;
+const EXEC_SLOTS = 256;
+const EXEC_RCVBUF = 1 << 20;
+const MAX_CPUS = 8192;
+
+export interface SourceOptions {
+  rcvbuf: number;
+  /** The kinds pstat needs (What bits); see plan.ts. */
+  mask: number;
+  /** Ask a 6.6+ kernel to drop everything outside `mask`. */
+  kernelFilter: boolean;
+  /** Called the moment an exec is received, before anything queued ahead of it is decoded. */
+  readAhead: ((pid: number, ts: number) => void) | null;
+  /** Events the kernel dropped: how many, or -1 when the count cannot be known. */
+  onLost: (count: number) => void;
+}
+
+/**
+ * Where events come from: the connector socket, its receive ring and decoder, the
+ * optional exec watch, the sleep between batches and the loss accounting. Callers see
+ * decoded events and losses; nothing outside touches the ring.
+ */
+export class EventSource {
+  private readonly decoder: Decoder;
+  /**
+   * A second subscription that the kernel filters down to execs (6.6+). pstat wakes at
+   * once for these, to read the new program's command line while it still exists, and
+   * otherwise lets the bulk of the events gather for a few milliseconds: one wakeup per
+   * batch instead of one per event.
+   */
+  private readonly watch: ProcConnector | null;
+  private readonly watchDecoder: Decoder | null;
+  private readonly sleeper: Sleeper;
+  /** Sequence gaps mean loss only when the kernel filters nothing out. */
+  private readonly exactLoss: boolean;
+  private readonly lastSeq = new Float64Array(MAX_CPUS).fill(-1);
+  private pendingLost = 0;
+  private overflowsSeen = 0;
+  /** A note for the user about what the subscription could not get, or null. */
+  readonly notes: string[] = [];
+
+  private constructor(
+    private readonly conn: ProcConnector,
+    private readonly o: SourceOptions,
+  ) {
+    this.exactLoss = !o.kernelFilter;
+    this.decoder = new Decoder(conn.bytes);
+    this.watch = o.readAhead !== null && o.mask !== What.EXEC && kernelFilters() ? openWatch() : null;
+    this.watchDecoder = this.watch === null ? null : new Decoder(this.watch.bytes);
+    this.sleeper = new Sleeper(this.watch === null ? [conn.descriptor] : [conn.descriptor, this.watch.descriptor]);
+  }
+
+  /** Subscribes; throws a RuntimeError that says why when no events can be had. */
+  static open(o: SourceOptions): EventSource {
+    const conn = ProcConnector.open(o.rcvbuf);
+    const sub = conn.listen(ACK_TIMEOUT_MS);
+    if (!sub.ok) {
+      conn.close();
+      throw new RuntimeError(sub.reason === "silent" ? whyNoEvents() : sub.reason);
+    }
+    if (o.kernelFilter) conn.setKernelFilter(o.mask);
+    const source = new EventSource(conn, o);
+    if (conn.grantedRcvbuf < o.rcvbuf) {
+      source.notes.push(
+        `receive buffer is ${formatBytes(conn.grantedRcvbuf)}, not the ${formatBytes(o.rcvbuf)} asked for (net.core.rmem_max caps it without root); losses are still counted`,
+      );
+    }
+    return source;
+  }
+
+  /** Events are waiting to be drained. */
+  get ready(): boolean {
+    return this.conn.tail !== this.conn.head;
+  }
+
+  get malformed(): number {
+    return this.decoder.malformed;
+  }
+
+  /**
+   * Waits up to `ms` for events. `gathering`: events are flowing, so let the bulk gather
+   * for a few ms (waking only for execs) instead of sleeping. Returns false when the wait
+   * ended for anything but events (time up, or the runtime's event loop has work: a signal).
+   */
+  wait(ms: number, gathering: boolean): boolean {
+    const watch = this.watch;
+    if (watch !== null && gathering) {
+      this.gather(watch, performance.now() + Math.min(ms, BATCH_MS));
+      return true;
+    }
+    if (this.sleeper.sleep(ms) !== DATA) return false;
+    // After a quiet spell events come in small bursts (a fork, its exec, its exit): let the
+    // rest of the burst arrive, so that it costs one batch, not one per event.
+    if (watch !== null) this.gather(watch, performance.now() + Math.min(ms, BATCH_MS));
+    return true;
+  }
+
+  /**
+   * Decodes up to `limit` datagrams into `sink`, going back to the socket every few so that
+   * receiving (and the exec read-ahead) keeps ahead of the rest. `paused` is asked before
+   * each datagram (the output is backlogged). Returns how many datagrams were taken.
+   */
+  drain(limit: number, sink: (e: ProcEvent) => void, paused: () => boolean): number {
+    const conn = this.conn;
+    const dec = this.decoder;
+    const ahead = this.o.readAhead !== null;
+    this.sink = sink;
+    this.pumpExecs();
+    this.pump();
+    let done = 0;
+    for (; conn.tail < conn.head && done < limit && !paused(); done++) {
+      const n = conn.tail++;
+      dec.decodeDatagram(conn.offset(n), conn.length(n), this.onEvent);
+      if (ahead && n % PUMP_EVERY === PUMP_EVERY - 1) {
+        if (this.watch !== null) this.pumpExecs();
+        else this.pump();
+      }
+    }
+    if (this.pendingLost > 0) {
+      this.o.onLost(this.pendingLost);
+      this.pendingLost = 0;
+    }
+    return done;
+  }
+
+  /** Drops the subscriptions (so the kernel stops building events for nobody) and closes. */
+  close(): void {
+    this.conn.close();
+    this.watch?.close();
+  }
+
+  /** Where drain() hands events; set per drain, so decoding needs no closure per datagram. */
+  private sink: (e: ProcEvent) => void = () => {};
+  private readonly onEvent = (e: ProcEvent): void => {
+    // Acknowledgements (anyone's: they go to every subscriber) take a sequence number too.
+    if (this.exactLoss) this.trackSeq(e);
+    if (e.kind !== "ack") this.sink(e);
+  };
+
+  private trackSeq(e: ProcEvent): void {
+    const cpu = e.cpu;
+    if (cpu >= MAX_CPUS) return;
+    const last = this.lastSeq[cpu]!;
+    if (last >= 0) {
+      const gap = (e.seq - last - 1) >>> 0;
+      if (gap > 0 && gap < 0x80000000) this.pendingLost += gap;
+    }
+    this.lastSeq[cpu] = e.seq;
+  }
+
+  /** Takes what the socket holds into the ring, reading ahead for each exec when no watch does. */
+  private pump(): void {
+    const conn = this.conn;
+    const from = conn.head;
+    if (conn.receive() > 0 && this.watch === null && this.o.readAhead !== null) this.readAhead(conn, this.decoder, from);
+    if (conn.overflows !== this.overflowsSeen) {
+      this.overflowsSeen = conn.overflows;
+      // With exact accounting the sequence gaps tell how many; otherwise say so now.
+      if (!this.exactLoss) this.o.onLost(-1);
+    }
+  }
+
+  private pumpExecs(): void {
+    const watch = this.watch;
+    if (watch === null) return;
+    const from = watch.head;
+    if (watch.receive() > 0) this.takeWatch(watch, from);
+  }
+
+  /**
+   * While events flow: lets the bulk gather in the socket until `until`, waking only to
+   * read the command line of each new exec (one blocking receive and one /proc read).
+   */
+  private gather(watch: ProcConnector, until: number): void {
+    const window = Math.max(1, Math.round(until - performance.now()));
+    for (let left = window; left > 0; left = until - performance.now()) {
+      const from = watch.head;
+      // The same timeout every time (a setsockopt saved per wakeup); overshooting `until`
+      // by less than one window only delays the bulk a little.
+      if (watch.receiveWaiting(window) > 0) this.takeWatch(watch, from);
+    }
+  }
+
+  /** The watch's datagrams serve only to read ahead: read them and let them go. */
+  private takeWatch(watch: ProcConnector, from: number): void {
+    this.readAhead(watch, this.watchDecoder!, from);
+    watch.tail = watch.head;
+  }
+
+  private readAhead(conn: ProcConnector, dec: Decoder, from: number): void {
+    const onExec = this.o.readAhead!;
+    for (let n = from; n < conn.head; n++) dec.scanExecs(conn.offset(n), conn.length(n), onExec);
+  }
+}
+
+function openWatch(): ProcConnector | null {
+  // Optional: without it execs are read ahead from the main socket, a little later.
+  let watch: ProcConnector;
+  try {
+    watch = ProcConnector.open(EXEC_RCVBUF, EXEC_SLOTS);
+  } catch {
+    return null;
+  }
+  let sub: Subscription;
+  try {
+    sub = watch.listen(ACK_TIMEOUT_MS);
+  } catch {
+    sub = { ok: false, reason: "silent" };
+  }
+  if (!sub.ok) {
+    watch.close();
+    return null;
+  }
+  watch.setKernelFilter(What.EXEC);
+  return watch;
+}
+
+export function formatBytes(n: number): string {
+  if (n >= 1 << 20 && n % (1 << 20) === 0) return `${n >> 20} MiB`;
+  if (n >= 1 << 10 && n % (1 << 10) === 0) return `${n >> 10} KiB`;
+  return `${n} bytes`;
+}
