@@ -150,9 +150,9 @@ function parsePgrp(s: string | undefined): number | null {
 }
 
 export function parseSize(s: string): number {
-  const m = /^(\d+)([kKmM]?)$/.exec(s);
+  const m = /^(\d+)([kKmMgG]?)$/.exec(s);
   if (!m) throw new UsageError(`invalid size '${s}' for --rcvbuf (expected bytes, e.g. 65536, 512K or 8M)`);
-  const n = Number(m[1]) * (m[2] === "" ? 1 : /k/i.test(m[2]!) ? 1024 : 1024 * 1024);
+  const n = Number(m[1]) * 1024 ** " kmg".indexOf((m[2] || " ").toLowerCase());
   if (n < 256 || n > 1 << 30) throw new UsageError(`--rcvbuf must be between 256 bytes and 1G, not '${s}'`);
   return n;
 }

@@ -113,6 +113,11 @@ export class Writer {
     this.end += digits;
   }
 
+  /** The bytes buffered and not yet written. */
+  peek(): Uint8Array {
+    return this.buf.subarray(this.start, this.end);
+  }
+
   /** Writes what it can without waiting; true when everything is out. */
   flush(): boolean {
     while (this.start < this.end) {
