@@ -15,7 +15,8 @@ import { clkTck, cpuCount, kernelRelease, pidMax } from "./bench/sys";
 const log = (msg: string) => console.error(`bench: ${msg}`);
 
 function preflight(opts: Options, tmp: string): { monitors: Monitor[]; skipped: string[] } {
-  if (process.getuid?.() !== 0) throw new Error("the proc connector needs root (CAP_NET_ADMIN): run the bench as root");
+  if (process.getuid?.() !== 0)
+    throw new Error("run the bench as root: forkstat and extrace refuse to run without it, and pstat is compared at the same priority");
   const skipped: string[] = [];
   // the tools apt can install; the floors are built here and pstat is the one under test
   const wanted = opts.soak ? [] : opts.monitors.filter((m) => m === "forkstat" || m === "extrace");

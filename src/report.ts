@@ -17,7 +17,7 @@ export interface Report {
   thread: boolean;
   /** Indent level for --tree. */
   depth: number;
-  /** fork/clone/exit/core: the parent process (a thread group id). */
+  /** The parent process (a thread-group id): the kernel's for fork, clone, exit and core, else the table's; 0 when unknown. */
   ppid: number;
   /** fork: the thread that called fork (equals ppid unless it was not the main thread). */
   parentTid: number;

@@ -48,22 +48,20 @@ export class JsonFormatter implements Formatter {
     let s = `{"time":${str(isoTime(this.clock.wallMs(r.ts)))},"event":"${r.kind}"`;
     if (r.kind === "lost") return s + `,"pid":null,"tgid":null,"process":null,"cmdline":null,"comm":null,"count":${r.count >= 0 ? r.count : "null"}}\n`;
     s += `,"pid":${r.pid},"tgid":${r.tgid},"process":${name(p.name)},"cmdline":${strOrNull(p.cmdline)},"comm":${name(p.comm)}`;
+    s += `,"ppid":${r.ppid > 0 ? r.ppid : "null"}`;
     if (r.thread) s += `,"thread":true`;
     switch (r.kind) {
       case "fork":
-        s += `,"ppid":${r.ppid},"parent_tid":${r.parentTid},"parent_process":${name(r.parent.name)}`;
+        s += `,"parent_tid":${r.parentTid},"parent_process":${name(r.parent.name)}`;
         break;
       case "clone":
-        s += `,"ppid":${r.ppid},"parent_process":${name(r.parent.name)}`;
+        s += `,"parent_process":${name(r.parent.name)}`;
         break;
       case "exit":
         s +=
           `,"exit_code":${r.exitCode === null ? "null" : r.exitCode},"signal":${r.signal === null ? "null" : str(signalName(r.signal))}` +
-          `,"core_dumped":${r.coreDumped},"duration":${Number.isNaN(r.duration) ? "null" : r.duration.toFixed(6)},"ppid":${r.ppid}`;
+          `,"core_dumped":${r.coreDumped},"duration":${Number.isNaN(r.duration) ? "null" : r.duration.toFixed(6)}`;
         if (r.replaced) s += `,"replaced_by_exec":true`;
-        break;
-      case "core":
-        s += `,"ppid":${r.ppid}`;
         break;
       case "comm":
         s += `,"old_comm":${name(r.oldComm)}`;
@@ -81,7 +79,8 @@ export class JsonFormatter implements Formatter {
         s += `,"sid":${r.pid}`;
         break;
     }
-    if (this.o.extra) s += extraFields(p);
+    // A uid event's own ruid/euid are the process's new ids: -x would repeat them.
+    if (this.o.extra) s += extraFields(p, r.kind !== "uid");
     if (this.o.tree) s += `,"depth":${r.depth}`;
     return s + "}\n";
   }
@@ -99,7 +98,7 @@ export class JsonFormatter implements Formatter {
   }
 }
 
-function extraFields(p: ProcInfo): string {
+function extraFields(p: ProcInfo, ids: boolean): string {
   const id = (n: number) => (n >= 0 ? String(n) : "null");
-  return `,"uid":${id(p.uid)},"euid":${id(p.euid)},"user":${p.uid >= 0 ? str(userName(p.uid)) : "null"},"tty":${p.tty > 0 ? str(ttyName(p.tty)) : "null"}`;
+  return `${ids ? `,"uid":${id(p.uid)},"euid":${id(p.euid)}` : ""},"user":${p.uid >= 0 ? str(userName(p.uid)) : "null"},"tty":${p.tty > 0 ? str(ttyName(p.tty)) : "null"}`;
 }

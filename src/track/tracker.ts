@@ -57,6 +57,7 @@ export class Tracker {
     r.pid = e.pid;
     r.tgid = e.tgid;
     r.thread = false;
+    r.ppid = -1; // the kernel's, where the event carries one; else the table's (see out)
     switch (e.kind) {
       case "fork":
       case "clone": {
@@ -146,7 +147,8 @@ export class Tracker {
       r.replaced = false;
       r.thread = thread;
       r.duration = Number.isNaN(p.start) ? NaN : Math.max(0, (e.ts - p.start) / 1e9);
-      r.ppid = e.parentTgid;
+      // The kernel gives 0 for a thread other than the leader.
+      r.ppid = e.parentTgid > 0 ? e.parentTgid : p.ppid;
     }
     this.table.remove(e.pid);
     if (thread) {
@@ -166,6 +168,7 @@ export class Tracker {
     if (visible) {
       r.kind = "exit";
       r.depth = this.depthOf(r);
+      if (r.ppid < 0) r.ppid = p.ppid;
       report = copyReport(r);
     }
     this.held.set(e.tgid, { report, status: e.status });
@@ -208,6 +211,7 @@ export class Tracker {
   private out(kind: Report["kind"], emit: (r: Report) => void): void {
     const r = this.r;
     r.kind = kind;
+    if (r.ppid < 0) r.ppid = r.proc.ppid;
     r.depth = this.depthOf(r);
     emit(r);
   }

@@ -92,6 +92,19 @@ describe("JSON", () => {
     expect(e).toMatchObject({ process: null, cmdline: null, comm: null, old_comm: null });
   });
 
+  test("ppid on every event, null when unknown", () => {
+    expect(json(report({ kind: "exec", pid: 9, tgid: 9, ppid: 42, proc: proc("cc") })).ppid).toBe(42);
+    expect(json(report({ kind: "exec", pid: 9, tgid: 9, ppid: 0, proc: UNKNOWN })).ppid).toBeNull();
+  });
+
+  test("-x on a uid event does not repeat its euid", () => {
+    const line = new JsonFormatter(ctx({ extra: true })).format(
+      report({ kind: "uid", pid: 9, tgid: 9, ruid: 1000, euid: 0, proc: proc("su", { uid: 1000, euid: 0 }) }),
+    );
+    expect(line.match(/"euid":/g)?.length).toBe(1);
+    expect(JSON.parse(line)).toMatchObject({ ruid: 1000, euid: 0, user: expect.any(String) });
+  });
+
   test("times are RFC 3339 with microseconds", () => {
     expect(json(report({ kind: "exec", pid: 1, tgid: 1, proc: proc("x") })).time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}[+-]\d\d:\d\d$/);
   });

@@ -22,9 +22,13 @@ function setup(args: string[], roots: number[] | null = null) {
   const ended: [number, number][] = [];
   const tracker = new Tracker(plan, table, subtree, { processEnded: (tgid, status) => ended.push([tgid, status]) });
   const out: { kind: string; pid: number; thread: boolean; replaced: boolean; exitCode: number | null }[] = [];
-  const emit = (r: Report) => out.push({ kind: r.kind, pid: r.pid, thread: r.thread, replaced: r.replaced, exitCode: r.exitCode });
+  const ppids: number[] = [];
+  const emit = (r: Report) => {
+    out.push({ kind: r.kind, pid: r.pid, thread: r.thread, replaced: r.replaced, exitCode: r.exitCode });
+    ppids.push(r.ppid);
+  };
   const apply = (e: Partial<ProcEvent> & { kind: ProcEvent["kind"] }) => tracker.apply({ cpu: 0, seq: 0, ts: 1e9, pid: 0, tgid: 0, ...e } as ProcEvent, emit);
-  return { tracker, subtree, out, ended, apply, emit };
+  return { tracker, subtree, out, ppids, ended, apply, emit };
 }
 
 const fork = (parent: number, child: number) => ({ kind: "fork" as const, parentPid: parent, parentTgid: parent, pid: child, tgid: child });
@@ -139,6 +143,14 @@ test("ThreadGroups counts threads that existed before pstat started", () => {
   expect(g.threadExit(7)).toBe(false);
   expect(g.threadExit(7)).toBe(true);
   expect(g.leaderExit(8)).toBe(true);
+});
+
+test("ppid: the kernel's where the event has one, else the process table's, 0 when unknown", () => {
+  const t = setup(["-e", "fork,exec,exit"]);
+  t.apply(exec(process.pid)); // a real process: its parent comes from /proc
+  t.apply(fork(P, P + 1));
+  t.apply(exec(P + 2)); // gone (never existed): unknown
+  expect(t.ppids).toEqual([process.ppid, P, 0]);
 });
 
 test("pstat's own helper threads are left out", () => {
