@@ -1,7 +1,7 @@
 // The pstat(1) man page in roff, generated from the option table that --help uses.
 import { LINE_KINDS, REPORT_KINDS } from "../events/kinds";
 import { optionInfo, shells, subcommands } from "./completions";
-import { meta, options } from "./options";
+import { meta } from "./options";
 import { version as builtVersion } from "../version";
 
 /** Escapes text for roff: backslashes, hyphens (so they stay ASCII minus), and leading dots or quotes. */
@@ -24,8 +24,6 @@ function optionsSection(): string[] {
     return [".TP", spellings.map((s) => bold(s) + value).join(", "), roff(o.description) + ".", ...values];
   });
 }
-
-const has = (name: string): boolean => name in options;
 
 export interface ManPageOptions {
   version?: string;
@@ -83,9 +81,12 @@ export function renderManPage({ version = builtVersion, date = "" }: ManPageOpti
     bold("Process"),
     `the command line (or the program name with ${bold("-s")}, the task name with ${bold("-c")});`,
     "for comm events, the process as named until then, then \\-> and its new task name.",
-    ...(has("extra") ? [".PP", `${bold("-x")} adds the UID, EUID and TTY columns.`] : []),
-    ...(has("json") ? [".PP", `With ${bold("--json")}, each event is instead one JSON object per line, for log pipelines.`] : []),
-    ...(has("statistics") ? [".PP", `${bold("-S")} prints, at the end, how many events of each kind each process caused.`] : []),
+    ".PP",
+    `${bold("-x")} adds the UID, EUID and TTY columns.`,
+    ".PP",
+    `With ${bold("--format json")} (${bold("-j")}), each event is instead one JSON object per line, for log pipelines.`,
+    ".PP",
+    `${bold("-S")} prints, at the end, how many events of each kind each process caused.`,
     ".PP",
     "pstat leaves out its own helper threads (the runtime's garbage-collector and compiler threads).",
     ".SH EXIT STATUS",
@@ -108,7 +109,9 @@ export function renderManPage({ version = builtVersion, date = "" }: ManPageOpti
     ".TP",
     bold(`${name} -q -D 60`),
     "Count events per process for a minute and print only the statistics.",
-    ...(has("json") ? [".TP", bold(`${name} --json | jq .`), "Read the JSON events with another tool."] : []),
+    ".TP",
+    bold(`${name} --json | jq .`),
+    "Read the JSON events with another tool.",
     ".TP",
     bold(`${name} -- make -j8`),
     "Run a build and report every process of it, until the last one has exited; exit with make's status.",

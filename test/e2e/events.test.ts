@@ -90,6 +90,16 @@ describe("every event kind from the real kernel", () => {
 
   test("lines come in event order with a valid local timestamp", () => {
     expect(all.length).toBeGreaterThan(10);
-    for (const r of all) expect(Number.isNaN(Date.parse(r.time.replaceAll("/", "-").replace(" ", "T")))).toBe(false);
+    const times = all.map((r) => Date.parse(r.time.replaceAll("/", "-").replace(" ", "T")));
+    for (const t of times) expect(Number.isNaN(t)).toBe(false);
+    // Whole seconds never go backwards from one line to the next.
+    const backwards = times.flatMap((t, i) => (i > 0 && t < times[i - 1]! ? [`${all[i - 1]!.time} then ${all[i]!.time}`] : []));
+    expect(backwards).toEqual([]);
+    // And each process's own events come in the order they happened.
+    for (const key of ["exit3", "segv", "forker"] as const) {
+      const pid = String(pids[key]);
+      const kinds = all.filter((r) => r.pid === pid).map((r) => r.event);
+      expect(kinds.indexOf("exec")).toBeLessThan(kinds.lastIndexOf("exit"));
+    }
   });
 });

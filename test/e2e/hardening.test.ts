@@ -3,7 +3,7 @@
 // The machine is shared: other processes' events may appear anywhere in the output, so the
 // checks look only at this test's own PIDs (or at properties every line must have).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { find, PSTAT, rows, settle, sh, startPstat, type Row } from "./helpers";
@@ -258,17 +258,41 @@ describe("signals", () => {
     }, 20000);
   }
 
-  test("a second SIGINT ends pstat at once", async () => {
-    const run = await startPstat([]);
-    run.proc.kill("SIGINT");
-    run.proc.kill("SIGINT");
-    const t0 = performance.now();
-    const timer = setTimeout(() => run.proc.kill("SIGKILL"), 5000);
-    const done = await run.finished();
-    clearTimeout(timer);
-    expect(performance.now() - t0).toBeLessThan(1000);
-    expect(done.code === 0 || done.code === 130).toBe(true);
-  }, 10000);
+  test("a second SIGINT during the orderly end ends pstat at once, status 130", async () => {
+    // pstat writes into a FIFO whose reader never reads, so its orderly end (flushing what it
+    // holds) cannot finish: the first SIGINT starts it, the second must cut it short.
+    const fifo = join(dir, "second-sigint.fifo");
+    const pidFile = join(dir, "second-sigint.pid");
+    const statusFile = join(dir, "second-sigint.status");
+    expect(Bun.spawnSync(["mkfifo", fifo]).exitCode).toBe(0);
+    const reader = Bun.spawn(["sh", "-c", 'exec sleep 30 < "$FIFO"'], { stdio: ["ignore", "ignore", "ignore"], env: { ...process.env, FIFO: fifo } });
+    const outer = Bun.spawn(["sh", "-c", '"$P" > "$FIFO" & echo $! > "$F"; wait $!; echo $? > "$S"'], {
+      stdio: ["ignore", "ignore", "ignore"],
+      env: { ...process.env, P: PSTAT, FIFO: fifo, F: pidFile, S: statusFile, NO_COLOR: "1" },
+    });
+    try {
+      let pid = 0;
+      for (let i = 0; i < 100 && !pid; i++) {
+        await Bun.sleep(50);
+        if (existsSync(pidFile)) pid = Number(readFileSync(pidFile, "utf8")) || 0;
+      }
+      expect(pid).toBeGreaterThan(0);
+      await Bun.sleep(500); // subscribed
+      // Far more lines than the FIFO's 64 KiB.
+      await sh("i=0; while [ $i -lt 1500 ]; do /bin/true; i=$((i+1)); done");
+      await Bun.sleep(300);
+      process.kill(pid, "SIGINT");
+      await Bun.sleep(200);
+      const t0 = performance.now();
+      process.kill(pid, "SIGINT");
+      await outer.exited;
+      expect(performance.now() - t0).toBeLessThan(1000);
+      expect(readFileSync(statusFile, "utf8").trim()).toBe("130");
+    } finally {
+      reader.kill("SIGKILL");
+      outer.kill("SIGKILL");
+    }
+  }, 20000);
 
   test("Ctrl-C sent as soon as the heading shows ends pstat at once, every time", async () => {
     // A shell that waits for the heading and then interrupts: its own polling (grep, sleep)
