@@ -1,15 +1,11 @@
 // End-to-end: the compiled binary, the real kernel, real processes.
 import { beforeAll, describe, expect, test } from "bun:test";
-import { find, rows, settle, sh, startPstat, type Row } from "./helpers";
+import { find, rows, settle, sh, spawnQuiet, startPstat, type Row } from "./helpers";
 
 let all: Row[] = [];
 const pids: Record<string, number> = {};
 
-async function spawn(argv: string[]): Promise<number> {
-  const p = Bun.spawn(argv, { stdio: ["ignore", "ignore", "ignore"] });
-  await p.exited;
-  return p.pid;
-}
+const spawn = (argv: string[]) => spawnQuiet(argv);
 
 beforeAll(async () => {
   const run = await startPstat([]);

@@ -4,29 +4,12 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PSTAT, rows, settle, sh, startPstat } from "./helpers";
+import { jsonLines, PSTAT, rows, runToEnd, settle, sh, spawnQuiet, startPstat } from "./helpers";
 
-type J = Record<string, unknown>;
-const parse = (out: string): J[] =>
-  out
-    .split("\n")
-    .filter((l) => l !== "")
-    .map((l) => JSON.parse(l) as J);
-
-async function spawn(argv: string[]): Promise<number> {
-  const p = Bun.spawn(argv, { stdio: ["ignore", "ignore", "ignore"] });
-  await p.exited;
-  return p.pid;
-}
-
+const parse = jsonLines;
+const spawn = (argv: string[]) => spawnQuiet(argv);
 /** Runs pstat to completion (command mode or -D) and returns its output. */
-async function runPstat(args: string[], timeoutMs = 15000) {
-  const p = Bun.spawn([PSTAT, ...args], { stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } });
-  const timer = setTimeout(() => p.kill("SIGKILL"), timeoutMs);
-  const [stdout, stderr, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
-  clearTimeout(timer);
-  return { stdout, stderr, code };
-}
+const runPstat = (args: string[]) => runToEnd([PSTAT, ...args]);
 
 describe("JSON Lines", () => {
   test("every line of a mixed workload parses and carries the right fields and values", async () => {

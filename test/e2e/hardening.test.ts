@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { find, PSTAT, rows, settle, sh, startPstat, type Row } from "./helpers";
+import { find, PSTAT, rows, runToEnd as run, settle, sh, spawnQuiet, startPstat, type Row } from "./helpers";
 
 const PY = "/usr/bin/python3";
 let dir = "";
@@ -19,33 +19,8 @@ afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Runs argv to completion (no output); returns its PID. */
-async function spawn(argv: string[], env?: Record<string, string>): Promise<number> {
-  const p = Bun.spawn(argv, { stdio: ["ignore", "ignore", "ignore"], env: env ?? process.env });
-  await p.exited;
-  return p.pid;
-}
-
-/**
- * Runs argv to completion; returns code, output and how long it took. It runs in its own
- * process group, and the whole group is killed after `limitMs` (so a hung grandchild that
- * holds the pipes open cannot hang the test).
- */
-async function runToEnd(argv: string[], limitMs: number, env?: Record<string, string>) {
-  const t0 = performance.now();
-  const p = Bun.spawn(argv, { stdin: "ignore", stdout: "pipe", stderr: "pipe", detached: true, env: { ...(env ?? process.env), NO_COLOR: "1" } });
-  const timer = setTimeout(() => {
-    try {
-      process.kill(-p.pid, "SIGKILL");
-    } catch {
-      p.kill("SIGKILL");
-    }
-  }, limitMs);
-  const [stdout, stderr] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text()]);
-  await p.exited;
-  clearTimeout(timer);
-  return { code: p.exitCode, signal: p.signalCode, stdout, stderr, ms: performance.now() - t0 };
-}
+const spawn = (argv: string[], env?: Record<string, string>) => spawnQuiet(argv, { env });
+const runToEnd = (argv: string[], limitMs: number, env?: Record<string, string>) => run(argv, { limitMs, env });
 
 /**
  * Another (privileged) subscriber starting while the one under test waits for its

@@ -79,6 +79,50 @@ export async function startPstat(args: string[], opts: { ready?: string | RegExp
   return running;
 }
 
+/** Runs argv to completion with no output; returns its PID. */
+export async function spawnQuiet(argv: string[], opts: { env?: Record<string, string | undefined>; detached?: boolean } = {}): Promise<number> {
+  const p = Bun.spawn(argv, { stdio: ["ignore", "ignore", "ignore"], env: opts.env ?? process.env, detached: opts.detached });
+  await p.exited;
+  return p.pid;
+}
+
+export interface Ran {
+  code: number | null;
+  signal: unknown;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/**
+ * Runs argv to completion and returns its status and output. It runs in its own process
+ * group, and the whole group is killed after `limitMs` (so a hung grandchild that holds
+ * the pipes open cannot hang the test).
+ */
+export async function runToEnd(argv: string[], opts: { limitMs?: number; env?: Record<string, string | undefined> } = {}): Promise<Ran> {
+  const t0 = performance.now();
+  const p = Bun.spawn(argv, { stdin: "ignore", stdout: "pipe", stderr: "pipe", detached: true, env: { ...(opts.env ?? process.env), NO_COLOR: "1" } });
+  const timer = setTimeout(() => {
+    try {
+      process.kill(-p.pid, "SIGKILL");
+    } catch {
+      p.kill("SIGKILL");
+    }
+  }, opts.limitMs ?? 15000);
+  const [stdout, stderr] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text()]);
+  await p.exited;
+  clearTimeout(timer);
+  return { code: p.exitCode, signal: p.signalCode, stdout, stderr, ms: performance.now() - t0 };
+}
+
+/** The JSON objects among pstat's output lines. */
+export function jsonLines(out: string): Record<string, unknown>[] {
+  return out
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
 /** Runs a shell command to completion; returns its PID. */
 export async function sh(cmd: string, env?: Record<string, string>): Promise<number> {
   const p = Bun.spawn(["sh", "-c", cmd], { stdio: ["ignore", "ignore", "ignore"], env: { ...process.env, ...env } });

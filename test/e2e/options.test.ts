@@ -3,7 +3,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { find, PSTAT, rows, settle, sh, startPstat } from "./helpers";
+import { find, PSTAT, rows, settle, sh, spawnQuiet, startPstat } from "./helpers";
 
 /** Runs pstat with `args` around `work`, returns its output. */
 async function around(args: string[], work: () => Promise<unknown>, ready?: string | RegExp) {
@@ -15,11 +15,7 @@ async function around(args: string[], work: () => Promise<unknown>, ready?: stri
   return { ...done, result };
 }
 
-async function spawn(argv: string[], opts: { detached?: boolean } = {}): Promise<number> {
-  const p = Bun.spawn(argv, { stdio: ["ignore", "ignore", "ignore"], detached: opts.detached });
-  await p.exited;
-  return p.pid;
-}
+const spawn = spawnQuiet;
 
 const SH = ["/bin/sh", "-c", "sleep 0.2; exit 4"];
 

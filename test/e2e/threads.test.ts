@@ -1,7 +1,7 @@
 // A thread other than the leader calls exec: the kernel reports an exit of the leader's PID,
 // then the exec under that same PID. The process goes on; pstat must follow it.
 import { describe, expect, test } from "bun:test";
-import { PSTAT, startPstat } from "./helpers";
+import { jsonLines, PSTAT, startPstat } from "./helpers";
 
 const PY = "/usr/bin/python3";
 /** Sleeps `pause` s, then a thread execs sh, which runs sleep and exits 5. */
@@ -9,11 +9,7 @@ const script = (pause: number) =>
   `import threading,os,time\ntime.sleep(${pause})\nthreading.Thread(target=lambda: os.execv("/bin/sh",["sh","-c","sleep 0.5; exit 5"])).start()\ntime.sleep(10)`;
 
 type Event = Record<string, unknown>;
-const parse = (out: string): Event[] =>
-  out
-    .split("\n")
-    .filter((l) => l.startsWith("{"))
-    .map((l) => JSON.parse(l) as Event);
+const parse = jsonLines;
 
 function checkJob(all: Event[], pid: number) {
   const mine = all.filter((e) => e.pid === pid);

@@ -6,7 +6,7 @@ import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { compileLoadgen } from "../../scripts/bench/loadgen";
-import { PSTAT, rows } from "./helpers";
+import { PSTAT, rows, runToEnd } from "./helpers";
 
 const NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all"];
 const ENV = { PATH: "/usr/bin:/bin", HOME: "/", TMPDIR: "/tmp", NO_COLOR: "1" };
@@ -63,13 +63,9 @@ async function startAsNobody(args: string[]) {
   };
 }
 
-async function runAsNobody(args: string[], limitMs = 15000) {
-  const proc = Bun.spawn([...NOBODY, pstat, ...args], { stdin: "ignore", stdout: "pipe", stderr: "pipe", env: ENV });
-  const timer = setTimeout(() => proc.kill("SIGKILL"), limitMs);
-  const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
-  await proc.exited;
-  clearTimeout(timer);
-  return { code: proc.exitCode, out, err };
+async function runAsNobody(args: string[]) {
+  const r = await runToEnd([...NOBODY, pstat, ...args], { env: ENV });
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 describe("as an ordinary user (no capabilities)", () => {
