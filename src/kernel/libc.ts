@@ -22,6 +22,7 @@ const lib = dlopen(libcName(), {
   open: { args: [ptr, i32], returns: i32 },
   read: { args: [i32, ptr, u32], returns: i32 },
   write: { args: [i32, ptr, u32], returns: i32 },
+  readlink: { args: [ptr, ptr, u32], returns: i32 },
   isatty: { args: [i32], returns: i32 },
   fcntl: { args: [i32, i32, i32], returns: i32 },
   ioctl: { args: [i32, u64, ptr], returns: i32 },

@@ -13,6 +13,8 @@ const SUFFIXES = {
   cmdline: suffix("/cmdline"),
   stat: suffix("/stat"),
   status: suffix("/status"),
+  cgroup: suffix("/cgroup"),
+  loginuid: suffix("/loginuid"),
 };
 export type ProcFile = keyof typeof SUFFIXES;
 

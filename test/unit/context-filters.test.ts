@@ -1,0 +1,258 @@
+// The glob syntax of --cgroup and --exclude-cgroup, the inclusive and exclusive context
+// filters (unknown context never matches, never excludes), what each needs read, the
+// --exclude-pid subtree, and the option values.
+import { describe, expect, test } from "bun:test";
+import { UsageError } from "../../src/errors";
+import {
+  cgroupPredicate,
+  containerPredicate,
+  ContextFilter,
+  type ContextView,
+  excludeCommPredicate,
+  excludePidPredicate,
+  excludeUserPredicate,
+  parseContainerId,
+  parseGlob,
+  parsePidList,
+  parseRegexOption,
+  parseUnitName,
+  parseUser,
+  type Subject,
+  unitPredicate,
+} from "../../src/context/filters";
+import { GlobError, globToRegExp } from "../../src/context/glob";
+import { NEED_CGROUP } from "../../src/context/read";
+import { ProcessSubtree } from "../../src/context/subtree";
+
+const ID = "3f4c2b1a9d8e7f60a1b2c3d4e5f60718293a4b5c6d7e8f900123456789abcdef";
+
+describe("globToRegExp", () => {
+  const cases: [string, string[], string[]][] = [
+    // [glob, paths it matches, paths it does not]
+    ["/system.slice/*", ["/system.slice/nginx.service", "/system.slice/"], ["/system.slice", "/system.slice/a/b", "/x/system.slice/a"]],
+    ["/system.slice/*.service", ["/system.slice/a.service"], ["/system.slice/a.scope", "/system.slice/x/a.service"]],
+    ["/**", ["/", "/a", "/a/b/c"], []],
+    ["/a/**", ["/a", "/a/", "/a/b", "/a/b/c"], ["/ab", "/b/a"]],
+    ["/a/**/z", ["/a/z", "/a/b/z", "/a/b/c/z"], ["/az", "/a/b/zz", "/a/z/q"]],
+    ["/a**", ["/a", "/ab", "/ab/c"], ["/b"]],
+    ["**", ["/", "/anything/at/all"], []],
+    ["/a?c", ["/abc", "/a.c"], ["/a/c", "/ac", "/abbc"]],
+    ["/[ab]x", ["/ax", "/bx"], ["/cx", "//x"]],
+    ["/[a-c]x", ["/bx"], ["/dx", "/-x"]],
+    ["/[!a-c]x", ["/dx", "/-x"], ["/ax", "//x"]],
+    ["/[^a]x", ["/bx"], ["/ax", "//x"]],
+    ["/[]]x", ["/]x"], ["/x"]],
+    ["/[!]]x", ["/ax"], ["/]x"]],
+    ["/[a-]x", ["/ax", "/-x"], ["/bx"]],
+    ["/[/]x", [], ["//x"]], // a class never crosses a component
+    ["/x[", ["/x["], ["/x"]], // unclosed: literal
+    ["/a\\*b", ["/a*b"], ["/axb"]],
+    ["/a\\[b]", ["/a[b]"], ["/ab"]],
+    ["/a.b+(c)|d$^{2}", ["/a.b+(c)|d$^{2}"], ["/aXb+(c)|d$^{2}", "/a.bb(c)|d$^{2}"]], // RegExp syntax is literal
+    ["/ümlaut/*", ["/ümlaut/x"], ["/umlaut/x"]],
+    ["/[ü]x", ["/üx"], ["/ux"]],
+    // A glob without a leading '/' matches the last components, at any depth.
+    ["docker-*.scope", [`/system.slice/docker-${ID}.scope`, "docker-1.scope", "/docker-1.scope"], ["/system.slice/docker-1.scope/x", "/xdocker-1.scope"]],
+    ["system.slice/*", ["/system.slice/a", "/x/system.slice/a"], ["/system.slice/a/b", "/xsystem.slice/a"]],
+    ["**/a.service", ["/a.service", "/x/y/a.service"], ["/xa.service"]],
+  ];
+  for (const [glob, yes, no] of cases)
+    test(glob, () => {
+      const re = globToRegExp(glob);
+      for (const p of yes) expect({ p, m: re.test(p) }).toEqual({ p, m: true });
+      for (const p of no) expect({ p, m: re.test(p) }).toEqual({ p, m: false });
+    });
+
+  test("bad patterns are GlobErrors", () => {
+    expect(() => globToRegExp("")).toThrow(GlobError);
+    expect(() => globToRegExp("/[z-a]")).toThrow(GlobError);
+  });
+});
+
+const subject = (o: Partial<Subject> = {}): Subject => ({ tgid: 100, name: "cc", uid: 1000, euid: 1000, ...o });
+const ctx = (o: Partial<ContextView> = {}): ContextView => ({ cgroup: "/", containerId: null, unit: null, ...o });
+const docker = ctx({ cgroup: `/system.slice/docker-${ID}.scope`, containerId: ID, unit: `docker-${ID}.scope` });
+const nginx = ctx({ cgroup: "/system.slice/nginx.service", unit: "nginx.service" });
+const userApp = ctx({ cgroup: "/user.slice/user-1000.slice/user@1000.service/app.slice/foo.service", unit: "foo.service" });
+const gone = null; // the context could not be read
+const unread = ctx({ cgroup: null }); // read, but the cgroup file gave nothing
+
+describe("inclusive context filters", () => {
+  test("--container: a prefix of the full id; not in a container or unknown: no", () => {
+    const f = new ContextFilter([containerPredicate([ID.slice(0, 4)])]);
+    expect(f.wanted(subject(), docker)).toBe(true);
+    expect(new ContextFilter([containerPredicate([ID])]).wanted(subject(), docker)).toBe(true);
+    expect(new ContextFilter([containerPredicate(["3f4d"])]).wanted(subject(), docker)).toBe(false);
+    expect(new ContextFilter([containerPredicate(["beef", "3f4c"])]).wanted(subject(), docker)).toBe(true); // any of them
+    expect(f.wanted(subject(), nginx)).toBe(false);
+    expect(f.wanted(subject(), gone)).toBe(false);
+    expect(f.wanted(subject(), unread)).toBe(false);
+  });
+
+  test("--cgroup GLOB", () => {
+    const f = new ContextFilter([cgroupPredicate([globToRegExp("/system.slice/**")], false)]);
+    expect(f.wanted(subject(), docker)).toBe(true);
+    expect(f.wanted(subject(), nginx)).toBe(true);
+    expect(f.wanted(subject(), userApp)).toBe(false);
+    expect(f.wanted(subject(), gone)).toBe(false);
+    expect(f.wanted(subject(), unread)).toBe(false);
+  });
+
+  test("--unit: the unit, with .service implied, or a unit or slice the process is inside", () => {
+    const has = (names: string[], c: ContextView | null) => new ContextFilter([unitPredicate(names)]).wanted(subject(), c);
+    expect(has(["nginx.service"], nginx)).toBe(true);
+    expect(has(["nginx"], nginx)).toBe(true);
+    expect(has(["nginx.scope"], nginx)).toBe(false);
+    expect(has(["ngin"], nginx)).toBe(false);
+    expect(has(["foo"], userApp)).toBe(true);
+    expect(has(["user@1000.service"], userApp)).toBe(true);
+    expect(has(["user-1000.slice"], userApp)).toBe(true);
+    expect(has(["user@1001.service"], userApp)).toBe(false);
+    expect(has(["system.slice"], nginx)).toBe(true);
+    expect(has(["nope", "nginx"], nginx)).toBe(true);
+    expect(has(["nginx"], gone)).toBe(false);
+    expect(has(["nginx"], unread)).toBe(false);
+  });
+
+  test("different options must all agree", () => {
+    const f = new ContextFilter([containerPredicate(["3f4c"]), unitPredicate(["nginx"])]);
+    expect(f.wanted(subject(), docker)).toBe(false);
+    expect(f.wanted(subject(), nginx)).toBe(false);
+    const g = new ContextFilter([containerPredicate(["3f4c"]), cgroupPredicate([globToRegExp("docker-*.scope")], false)]);
+    expect(g.wanted(subject(), docker)).toBe(true);
+  });
+});
+
+describe("exclusions", () => {
+  test("--exclude-cgroup drops matches and keeps unknown context", () => {
+    const f = new ContextFilter([cgroupPredicate([globToRegExp("/system.slice/docker-*.scope"), globToRegExp("/user.slice/**")], true)]);
+    expect(f.wanted(subject(), docker)).toBe(false);
+    expect(f.wanted(subject(), userApp)).toBe(false);
+    expect(f.wanted(subject(), nginx)).toBe(true);
+    expect(f.wanted(subject(), gone)).toBe(true);
+    expect(f.wanted(subject(), unread)).toBe(true);
+  });
+
+  test("--exclude-comm on the name; an unknown name is kept", () => {
+    const f = new ContextFilter([excludeCommPredicate(/^(cc|as)$/)]);
+    expect(f.wanted(subject({ name: "cc" }), null)).toBe(false);
+    expect(f.wanted(subject({ name: "as" }), null)).toBe(false);
+    expect(f.wanted(subject({ name: "gcc" }), null)).toBe(true);
+    expect(f.wanted(subject({ name: null }), null)).toBe(true);
+  });
+
+  test("--exclude-user on the real or effective uid; unknown uids are kept", () => {
+    const f = new ContextFilter([excludeUserPredicate([0, 33])]);
+    expect(f.wanted(subject({ uid: 0, euid: 0 }), null)).toBe(false);
+    expect(f.wanted(subject({ uid: 1000, euid: 0 }), null)).toBe(false); // sudo: effective root
+    expect(f.wanted(subject({ uid: 33, euid: 1000 }), null)).toBe(false);
+    expect(f.wanted(subject({ uid: 1000, euid: 1000 }), null)).toBe(true);
+    expect(f.wanted(subject({ uid: -1, euid: -1 }), null)).toBe(true);
+    expect(f.wanted(subject({ uid: null, euid: null }), null)).toBe(true);
+    expect(f.wanted(subject({ uid: -1, euid: 0 }), null)).toBe(false);
+  });
+
+  test("--exclude-pid drops the subtree", () => {
+    const tree = new ProcessSubtree([100]);
+    const f = new ContextFilter([excludePidPredicate(tree)]);
+    tree.fork(100, 101);
+    expect(f.wanted(subject({ tgid: 100 }), null)).toBe(false);
+    expect(f.wanted(subject({ tgid: 101 }), null)).toBe(false);
+    expect(f.wanted(subject({ tgid: 102 }), null)).toBe(true);
+  });
+
+  test("exclusions compose with inclusive filters", () => {
+    const f = new ContextFilter([cgroupPredicate([globToRegExp("/system.slice/**")], false), excludeCommPredicate(/^cc$/)]);
+    expect(f.wanted(subject({ name: "make" }), nginx)).toBe(true);
+    expect(f.wanted(subject({ name: "cc" }), nginx)).toBe(false);
+    expect(f.wanted(subject({ name: "make" }), userApp)).toBe(false);
+  });
+});
+
+describe("what the filters need", () => {
+  test("needs: the cgroup only for the filters that look at it", () => {
+    expect(new ContextFilter([]).needs).toBe(0);
+    expect(new ContextFilter([]).active).toBe(false);
+    expect(new ContextFilter([excludeCommPredicate(/x/), excludeUserPredicate([0]), excludePidPredicate(new ProcessSubtree([1]))]).needs).toBe(0);
+    for (const p of [containerPredicate(["a"]), cgroupPredicate([/x/], false), cgroupPredicate([/x/], true), unitPredicate(["a"])]) {
+      expect(p.needs).toBe(NEED_CGROUP);
+      expect(new ContextFilter([excludeCommPredicate(/x/), p]).needs).toBe(NEED_CGROUP);
+    }
+  });
+
+  test("the checks that need no context can run first, and settle the event alone", () => {
+    const f = new ContextFilter([unitPredicate(["nginx"]), excludeCommPredicate(/^cc$/)]);
+    expect(f.wantedBeforeContext(subject({ name: "cc" }))).toBe(false); // no read needed to drop it
+    expect(f.wantedBeforeContext(subject({ name: "make" }))).toBe(true);
+    expect(f.wantedWithContext(subject({ name: "make" }), nginx)).toBe(true);
+    expect(f.wantedWithContext(subject({ name: "make" }), docker)).toBe(false);
+  });
+});
+
+describe("ProcessSubtree", () => {
+  const links = (pairs: [number, number][], kthreads: number[] = []) =>
+    pairs.map(([pid, ppid]) => [pid, { ppid, kthread: kthreads.includes(pid) }] as const);
+
+  test("adopts existing descendants, follows forks, forgets exits", () => {
+    const t = new ProcessSubtree([10]);
+    t.adopt(links([[10, 1], [11, 10], [12, 11], [13, 1], [14, 13], [15, 12]]));
+    expect([10, 11, 12, 15].every((p) => t.has(p))).toBe(true);
+    expect(t.has(13) || t.has(14) || t.has(1)).toBe(false);
+    t.fork(12, 20); // a child forked later
+    t.fork(20, 21); // and its child
+    t.fork(13, 22); // outside
+    expect(t.has(20) && t.has(21)).toBe(true);
+    expect(t.has(22)).toBe(false);
+    t.exit(12); // a member's exit leaves its children members (reparented, still descendants)
+    expect(t.has(12)).toBe(false);
+    expect(t.has(15) && t.has(20)).toBe(true);
+    t.fork(1, 12); // the PID reused by an unrelated process
+    expect(t.has(12)).toBe(false);
+  });
+
+  test("several roots; kernel threads are not adopted; parent loops end", () => {
+    const t = new ProcessSubtree([2, 50]);
+    t.adopt(links([[3, 2], [51, 50], [60, 61], [61, 60]], [3]));
+    expect(t.has(3)).toBe(false);
+    expect(t.has(51)).toBe(true);
+    expect(t.has(60) || t.has(61)).toBe(false);
+    expect(t.size).toBe(3);
+  });
+});
+
+describe("option values", () => {
+  test("--container", () => {
+    expect(parseContainerId("3F4C")).toBe("3f4c");
+    expect(parseContainerId(ID)).toBe(ID);
+    for (const bad of ["", "xyz", ID + "0", "3f 4c", "-3f"]) expect(() => parseContainerId(bad)).toThrow(UsageError);
+  });
+
+  test("--cgroup and --exclude-cgroup", () => {
+    expect(parseGlob("--cgroup", "/a/*").test("/a/b")).toBe(true);
+    expect(() => parseGlob("--exclude-cgroup", "")).toThrow(/--exclude-cgroup/);
+    expect(() => parseGlob("--cgroup", "/[z-a]")).toThrow(UsageError);
+  });
+
+  test("--unit", () => {
+    expect(parseUnitName("nginx.service")).toBe("nginx.service");
+    expect(() => parseUnitName("")).toThrow(UsageError);
+    expect(() => parseUnitName("system.slice/nginx.service")).toThrow(UsageError);
+  });
+
+  test("--exclude-pid", () => {
+    expect(parsePidList("--exclude-pid", "1")).toEqual([1]);
+    expect(parsePidList("--exclude-pid", "12, 34,56")).toEqual([12, 34, 56]);
+    for (const bad of ["", "0", "-1", "1,", "a", "1.5", "2147483648", "01"]) expect(() => parsePidList("--exclude-pid", bad)).toThrow(UsageError);
+  });
+
+  test("--exclude-user", () => {
+    expect(parseUser("--exclude-user", "0")).toBe(0);
+    expect(parseUser("--exclude-user", "root")).toBe(0); // every passwd has root
+    expect(() => parseUser("--exclude-user", "no-such-user-pstat")).toThrow(/--exclude-user/);
+  });
+
+  test("--exclude-comm", () => {
+    expect(parseRegexOption("--exclude-comm", "^c+$").test("ccc")).toBe(true);
+    expect(() => parseRegexOption("--exclude-comm", "(")).toThrow(/--exclude-comm/);
+  });
+});
