@@ -2,7 +2,7 @@ import { UsageError } from "../errors";
 import { uidOf } from "../proc/users";
 import { pathHasComponent } from "./cgroup";
 import { GlobError, globToRegExp } from "./glob";
-import { NEED_CGROUP } from "./read";
+import { NEED_CGROUP } from "./needs";
 import type { ProcessSubtree } from "./subtree";
 
 /**

@@ -3,6 +3,7 @@ import { data, readProcFile } from "../proc/procfs";
 import { userName } from "../proc/users";
 import { escapeBytes } from "../text/escape";
 import { cgroupInfo, type Runtime } from "./cgroup";
+import { NEED_CGROUP, NEED_CWD, NEED_LOGIN } from "./needs";
 
 /**
  * Reads where and who a process is, from /proc/PID/cgroup, /proc/PID/cwd and
@@ -11,11 +12,7 @@ import { cgroupInfo, type Runtime } from "./cgroup";
  * privilege, no audit support) is null.
  */
 
-/** Which reads a caller wants; filters and output columns OR theirs together. */
-export const NEED_CGROUP = 1;
-export const NEED_CWD = 2;
-export const NEED_LOGIN = 4;
-export const NEED_ALL = NEED_CGROUP | NEED_CWD | NEED_LOGIN;
+export { NEED_ALL, NEED_CGROUP, NEED_CWD, NEED_LOGIN } from "./needs";
 
 export interface ProcessContext {
   /** The cgroup path shown for the process (escaped), see choosePath in cgroup.ts. */
@@ -56,7 +53,7 @@ export function readContext(pid: number, needs: number, into: ProcessContext = e
 
 /** Fills the cgroup fields of `into` from /proc/PID/cgroup (all null when it cannot be read). */
 export function readCgroup(pid: number, into: ProcessContext): void {
-  let len = readProcFile(pid, "cgroup");
+  let len = validPid(pid) ? readProcFile(pid, "cgroup") : -1;
   if (len === data.length) {
     // Cut: the last line may be incomplete, so it is dropped rather than misread.
     while (len > 0 && data[len - 1] !== 0x0a) len--;
@@ -79,7 +76,7 @@ const LINK = new Uint8Array(4097);
 
 /** The working directory of a process (escaped), or null. */
 export function readCwd(pid: number): string | null {
-  if (!(pid > 0 && pid <= 0x7fffffff)) return null;
+  if (!validPid(pid)) return null;
   let len = 6;
   let digits = 1;
   for (let p = pid; p >= 10; p = Math.floor(p / 10)) digits++;
@@ -96,7 +93,7 @@ const UNSET_LOGINUID = 4294967295;
 
 /** The audit login uid of a process, or null when unset, unreadable or absent (no audit). */
 export function readLoginUid(pid: number): number | null {
-  const len = readProcFile(pid, "loginuid", 16);
+  const len = validPid(pid) ? readProcFile(pid, "loginuid", 16) : -1;
   if (len <= 0 || len >= 16) return null;
   let v = 0;
   for (let i = 0; i < len; i++) {
@@ -108,6 +105,11 @@ export function readLoginUid(pid: number): number | null {
     v = v * 10 + d;
   }
   return v === UNSET_LOGINUID || v > UNSET_LOGINUID ? null : v;
+}
+
+/** A PID the kernel could have given; anything else would make a wrong /proc path. */
+function validPid(pid: number): boolean {
+  return Number.isInteger(pid) && pid > 0 && pid <= 0x7fffffff;
 }
 
 const ascii = new TextDecoder("latin1");

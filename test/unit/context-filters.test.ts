@@ -21,7 +21,7 @@ import {
   unitPredicate,
 } from "../../src/context/filters";
 import { GlobError, globToRegExp } from "../../src/context/glob";
-import { NEED_CGROUP } from "../../src/context/read";
+import { NEED_CGROUP } from "../../src/context/needs";
 import { ProcessSubtree } from "../../src/context/subtree";
 
 const ID = "3f4c2b1a9d8e7f60a1b2c3d4e5f60718293a4b5c6d7e8f900123456789abcdef";
