@@ -7,7 +7,7 @@ import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmdir
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
-import { NEED_ALL, NEED_CGROUP, readContext, readCwd, readLoginUid } from "../../src/context/read";
+import { NEED_ALL, NEED_CGROUP, NEED_CWD, readContext, readCwd, readLoginUid } from "../../src/context/read";
 
 const V2 = "/sys/fs/cgroup/unified";
 const PIDS = "/sys/fs/cgroup/pids";
@@ -132,6 +132,9 @@ describe("cwd", () => {
     const dir = mkdtempSync(join(tmpdir(), "pstat-cwd-"));
     const p = sleeper(dir);
     expect(readCwd(p.pid)).toBe(dir);
+    // A partial read leaves the other fields of a cached context as they were.
+    const cached = { ...readContext(p.pid, NEED_CGROUP), loginUser: "kept" };
+    expect(readContext(p.pid, NEED_CWD, cached)).toEqual({ ...cached, cwd: dir });
     rmdirSync(dir);
     expect(readCwd(p.pid)).toBe(`${dir} (deleted)`);
   });
