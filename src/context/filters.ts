@@ -3,7 +3,7 @@ import { uidOf } from "../proc/users";
 import { pathHasComponent } from "./cgroup";
 import { GlobError, globToRegExp } from "./glob";
 import { NEED_CGROUP } from "./needs";
-import type { ProcessSubtree } from "./subtree";
+import type { Subtree } from "../track/subtree";
 
 /**
  * Filters on where a process runs and who it is: --container, --cgroup and --unit keep only
@@ -119,7 +119,7 @@ export function excludeUserPredicate(uids: readonly number[]): Predicate {
 }
 
 /** --exclude-pid PID[,PID...]: those processes and all their descendants. */
-export function excludePidPredicate(subtree: ProcessSubtree): Predicate {
+export function excludePidPredicate(subtree: Subtree): Predicate {
   return {
     option: "--exclude-pid",
     needs: 0,

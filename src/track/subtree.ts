@@ -1,19 +1,23 @@
-import type { ProcInfo } from "../proc/table";
+/** What adopt() needs of a task: its parent, and whether it is a kernel thread. */
+export interface TaskLink {
+  ppid: number;
+  kthread: boolean;
+}
 
 /**
- * The set of processes under watch for --pid and command mode: the roots and every
- * descendant, kept up to date from fork and exit events (so daemonised grandchildren,
- * reparented to PID 1, still count). Holds thread-group ids.
+ * A set of processes and every descendant, existing and new, kept up to date from fork
+ * and exit events (so daemonised grandchildren, reparented to PID 1, still count). Holds
+ * thread-group ids. --pid and command mode follow one; --exclude-pid drops one.
  */
 export class Subtree {
   private readonly members = new Set<number>();
 
-  constructor(readonly roots: number[]) {
+  constructor(readonly roots: readonly number[]) {
     for (const r of roots) this.members.add(r);
   }
 
   /** Adds every existing descendant of the roots, from the parent links read at start. */
-  adopt(tasks: Iterable<[number, ProcInfo]>): void {
+  adopt(tasks: Iterable<readonly [number, TaskLink]>): void {
     const children = new Map<number, number[]>();
     for (const [pid, p] of tasks) {
       if (p.kthread) continue;
@@ -55,7 +59,7 @@ export class Subtree {
     for (const tgid of [...this.members]) if (!alive(tgid)) this.members.delete(tgid);
   }
 
-  /** A member's whole thread group has ended. */
+  /** A member's whole thread group has ended: a later process given its PID is no member. */
   exit(tgid: number): void {
     this.members.delete(tgid);
   }

@@ -1,6 +1,6 @@
 // The glob syntax of --cgroup and --exclude-cgroup, the inclusive and exclusive context
-// filters (unknown context never matches, never excludes), what each needs read, the
-// --exclude-pid subtree, and the option values.
+// filters (unknown context never matches, never excludes), what each needs read, and the
+// option values.
 import { describe, expect, test } from "bun:test";
 import { UsageError } from "../../src/errors";
 import {
@@ -22,7 +22,7 @@ import {
 } from "../../src/context/filters";
 import { GlobError, globToRegExp } from "../../src/context/glob";
 import { NEED_CGROUP } from "../../src/context/needs";
-import { ProcessSubtree } from "../../src/context/subtree";
+import { Subtree } from "../../src/track/subtree";
 
 const ID = "3f4c2b1a9d8e7f60a1b2c3d4e5f60718293a4b5c6d7e8f900123456789abcdef";
 
@@ -153,7 +153,7 @@ describe("exclusions", () => {
   });
 
   test("--exclude-pid drops the subtree", () => {
-    const tree = new ProcessSubtree([100]);
+    const tree = new Subtree([100]);
     const f = new ContextFilter([excludePidPredicate(tree)]);
     tree.fork(100, 101);
     expect(f.wanted(subject({ tgid: 100 }), null)).toBe(false);
@@ -173,7 +173,7 @@ describe("what the filters need", () => {
   test("needs: the cgroup only for the filters that look at it", () => {
     expect(new ContextFilter([]).needs).toBe(0);
     expect(new ContextFilter([]).active).toBe(false);
-    expect(new ContextFilter([excludeCommPredicate(/x/), excludeUserPredicate([0]), excludePidPredicate(new ProcessSubtree([1]))]).needs).toBe(0);
+    expect(new ContextFilter([excludeCommPredicate(/x/), excludeUserPredicate([0]), excludePidPredicate(new Subtree([1]))]).needs).toBe(0);
     for (const p of [containerPredicate(["a"]), cgroupPredicate([/x/], false), cgroupPredicate([/x/], true), unitPredicate(["a"])]) {
       expect(p.needs).toBe(NEED_CGROUP);
       expect(new ContextFilter([excludeCommPredicate(/x/), p]).needs).toBe(NEED_CGROUP);
@@ -186,37 +186,6 @@ describe("what the filters need", () => {
     expect(f.wantedBeforeContext(subject({ name: "make" }))).toBe(true);
     expect(f.wantedWithContext(subject({ name: "make" }), nginx)).toBe(true);
     expect(f.wantedWithContext(subject({ name: "make" }), docker)).toBe(false);
-  });
-});
-
-describe("ProcessSubtree", () => {
-  const links = (pairs: [number, number][], kthreads: number[] = []) =>
-    pairs.map(([pid, ppid]) => [pid, { ppid, kthread: kthreads.includes(pid) }] as const);
-
-  test("adopts existing descendants, follows forks, forgets exits", () => {
-    const t = new ProcessSubtree([10]);
-    t.adopt(links([[10, 1], [11, 10], [12, 11], [13, 1], [14, 13], [15, 12]]));
-    expect([10, 11, 12, 15].every((p) => t.has(p))).toBe(true);
-    expect(t.has(13) || t.has(14) || t.has(1)).toBe(false);
-    t.fork(12, 20); // a child forked later
-    t.fork(20, 21); // and its child
-    t.fork(13, 22); // outside
-    expect(t.has(20) && t.has(21)).toBe(true);
-    expect(t.has(22)).toBe(false);
-    t.exit(12); // a member's exit leaves its children members (reparented, still descendants)
-    expect(t.has(12)).toBe(false);
-    expect(t.has(15) && t.has(20)).toBe(true);
-    t.fork(1, 12); // the PID reused by an unrelated process
-    expect(t.has(12)).toBe(false);
-  });
-
-  test("several roots; kernel threads are not adopted; parent loops end", () => {
-    const t = new ProcessSubtree([2, 50]);
-    t.adopt(links([[3, 2], [51, 50], [60, 61], [61, 60]], [3]));
-    expect(t.has(3)).toBe(false);
-    expect(t.has(51)).toBe(true);
-    expect(t.has(60) || t.has(61)).toBe(false);
-    expect(t.size).toBe(3);
   });
 });
 
