@@ -10,6 +10,12 @@ export interface ProcReads {
   execStat: boolean;
   /** /proc/PID/status: real and effective uid. */
   uids: boolean;
+  /** /proc/PID/cgroup: the cgroup path, container id and systemd unit. */
+  cgroup: boolean;
+  /** /proc/PID/cwd: the working directory, read with the command line at each exec. */
+  cwd: boolean;
+  /** /proc/PID/loginuid: the audit login uid. */
+  loginuid: boolean;
 }
 
 /** Everything the configuration decides about the work to do, derived once. */
@@ -40,6 +46,11 @@ const NEEDS: { when: (c: Config) => boolean; reads: Partial<ProcReads> }[] = [
   { when: (c) => c.name.comm, reads: { execStat: true } }, // -c names by comm
   { when: (c) => c.pgrp !== null, reads: { stat: true } },
   { when: (c) => c.uid !== null, reads: { uids: true } },
+  { when: (c) => c.excludeUsers !== null, reads: { uids: true } },
+  { when: (c) => c.context.cgroup, reads: { cgroup: true } }, // cgroup, container, unit
+  { when: (c) => c.containers !== null || c.cgroup !== null || c.units !== null || c.excludeCgroup !== null, reads: { cgroup: true } },
+  { when: (c) => c.context.cwd, reads: { cwd: true } },
+  { when: (c) => c.context.login, reads: { loginuid: true } },
 ];
 
 export function makePlan(c: Config): Plan {
@@ -47,14 +58,15 @@ export function makePlan(c: Config): Plan {
   const show = Object.fromEntries(STAT_KINDS.map((k) => [k, false])) as Record<StatKind, boolean>;
   for (const s of selected) for (const k of SELECTORS[s].shows) show[k] = true;
   const following = c.pids !== null || c.command !== null;
-  const track = following || c.tree || selected.some((s) => SELECTORS[s].track);
+  // Ancestry is read from the table's parent links, and an excluded subtree grows by forks.
+  const track = following || c.tree || c.context.ancestry || c.excludePids !== null || selected.some((s) => SELECTORS[s].track);
   let mask = 0;
   for (const s of selected) mask |= SELECTORS[s].kernel;
   if (track) mask |= What.FORK | What.EXEC | What.EXIT;
   // With every exit wanted anyway, the non-zero-only bit would only narrow them.
   if (mask & What.EXIT) mask &= ~What.NONZERO_EXIT;
   mask >>>= 0;
-  const reads: ProcReads = { stat: track, execStat: false, uids: false };
+  const reads: ProcReads = { stat: track, execStat: false, uids: false, cgroup: false, cwd: false, loginuid: false };
   for (const n of NEEDS) if (n.when(c)) Object.assign(reads, n.reads);
   return {
     show,

@@ -55,6 +55,14 @@ export const options = {
     description: "time column: datetime (default), time, iso, relative (seconds since start) or none",
   },
   tree: { type: "boolean", alias: "t", description: "indent each process by its depth in the process tree" },
+  context: {
+    type: "boolean",
+    description: "show where and who each process is: container, systemd unit, cgroup, login user, working directory and parents (all of --show-*)",
+  },
+  "show-cgroup": { type: "boolean", description: "show the cgroup path, the container id and the systemd unit" },
+  "show-ancestry": { type: "boolean", description: "show the chain of parent processes" },
+  "show-cwd": { type: "boolean", description: "show the working directory each program was started in" },
+  "show-login": { type: "boolean", description: "show the login user (audit loginuid: who logged in, through sudo and su)" },
   pid: {
     type: "string",
     valueHint: "PID[,PID...]",
@@ -62,6 +70,29 @@ export const options = {
   },
   user: { type: "string", alias: "u", valueHint: "USER", description: "show only processes of USER (name or uid; real or effective)" },
   comm: { type: "string", valueHint: "REGEX", description: "show only events whose process name matches REGEX" },
+  container: {
+    type: "string",
+    valueHint: "ID[,ID...]",
+    description: "show only processes in a container whose id starts with ID (Docker, containerd, CRI-O, Podman, Kubernetes)",
+  },
+  cgroup: {
+    type: "string",
+    valueHint: "GLOB",
+    description: "show only processes whose cgroup path matches GLOB (* within a component, ** across; no leading / matches the end)",
+  },
+  unit: {
+    type: "string",
+    valueHint: "NAME[,NAME...]",
+    description: "show only processes in systemd unit or slice NAME (NAME.service when NAME has no type)",
+  },
+  "exclude-comm": { type: "string", valueHint: "REGEX", description: "leave out events whose process name matches REGEX" },
+  "exclude-pid": {
+    type: "string",
+    valueHint: "PID[,PID...]",
+    description: "leave out these processes and their descendants, existing and new",
+  },
+  "exclude-user": { type: "string", valueHint: "USER[,USER...]", description: "leave out processes of USER (name or uid; real or effective)" },
+  "exclude-cgroup": { type: "string", valueHint: "GLOB", description: "leave out processes whose cgroup path matches GLOB" },
   "exit-with-command": {
     type: "boolean",
     description: "command mode: end when COMMAND exits, not when its last descendant does (the default follows the whole job, like strace -f)",

@@ -1,5 +1,6 @@
 import { parseArgs } from "citty";
 import type { Config } from "../config";
+import { GlobError, globToRegExp } from "../context/glob";
 import { UsageError } from "../errors";
 import { TIME_FORMATS, type TimeFormat } from "../format/time";
 import { FORMAT_NAMES, type Format } from "../output/formats";
@@ -63,7 +64,8 @@ export function parseCli(argv: string[]): Cli {
   const events = flag("all") || everything || eventList === undefined ? selectAll() : parseEvents(eventList);
   const duration = str("duration");
   const quiet = flag("quiet");
-  const pids = parsePids(str("pid"));
+  const pids = parsePids(str("pid"), "--pid");
+  const allContext = flag("context");
   if (command !== null && pids !== null) throw new UsageError("--pid and a command after -- cannot be combined");
   if (flag("exit-with-command") && command === null) throw new UsageError("--exit-with-command needs a command after --");
   return {
@@ -84,9 +86,22 @@ export function parseCli(argv: string[]): Cli {
       tree: flag("tree"),
       output: str("output") ?? null,
       pgrp: parsePgrp(str("pgrp")),
-      uid: parseUser(str("user")),
-      comm: parseRegex(str("comm")),
+      uid: parseUser(str("user"), "-u"),
+      comm: parseRegex(str("comm"), "--comm"),
       pids,
+      containers: parseList(str("container"), parseContainerId),
+      cgroup: parseGlob(str("cgroup"), "--cgroup"),
+      units: parseList(str("unit"), parseUnitName),
+      excludeComm: parseRegex(str("exclude-comm"), "--exclude-comm"),
+      excludePids: parsePids(str("exclude-pid"), "--exclude-pid"),
+      excludeUsers: parseList(str("exclude-user"), (u) => parseUser(u, "--exclude-user")!),
+      excludeCgroup: parseGlob(str("exclude-cgroup"), "--exclude-cgroup"),
+      context: {
+        cgroup: allContext || flag("show-cgroup"),
+        ancestry: allContext || flag("show-ancestry"),
+        cwd: allContext || flag("show-cwd"),
+        login: allContext || flag("show-login"),
+      },
       command,
       exitWithCommand: flag("exit-with-command"),
     },
@@ -170,29 +185,56 @@ function parseFormat(s: string | undefined, json: boolean): Format {
   return s as Format;
 }
 
-function parsePids(s: string | undefined): number[] | null {
+function parsePids(s: string | undefined, option: string): number[] | null {
   if (s === undefined) return null;
   const pids = s.split(",").map((x) => x.trim());
   for (const p of pids) {
     if (!/^\d+$/.test(p) || Number(p) < 1 || Number(p) > 4194304)
-      throw new UsageError(`invalid PID '${p}' for --pid (expected positive numbers separated by commas)`);
+      throw new UsageError(`invalid PID '${p}' for ${option} (expected positive numbers separated by commas)`);
   }
   return pids.map(Number);
 }
 
-function parseUser(s: string | undefined): number | null {
+function parseUser(s: string | undefined, option: string): number | null {
   if (s === undefined) return null;
   if (/^\d+$/.test(s)) return Number(s);
   const uid = uidOf(s);
-  if (uid === null) throw new UsageError(`unknown user '${s}' for -u`);
+  if (uid === null) throw new UsageError(`unknown user '${s}' for ${option}`);
   return uid;
 }
 
-function parseRegex(s: string | undefined): RegExp | null {
+function parseRegex(s: string | undefined, option: string): RegExp | null {
   if (s === undefined) return null;
   try {
     return new RegExp(s);
   } catch {
-    throw new UsageError(`invalid regular expression '${s}' for --comm`);
+    throw new UsageError(`invalid regular expression '${s}' for ${option}`);
+  }
+}
+
+/** A comma-separated list, each item checked by `item`. */
+function parseList<T>(s: string | undefined, item: (v: string) => T): T[] | null {
+  return s === undefined ? null : s.split(",").map((v) => item(v.trim()));
+}
+
+/** A container id prefix: 1 to 64 hex digits, any case (ids are lower-case hex). */
+function parseContainerId(s: string): string {
+  if (!/^[0-9a-fA-F]{1,64}$/.test(s)) throw new UsageError(`invalid container id '${s}' for --container (expected hex digits)`);
+  return s.toLowerCase();
+}
+
+/** A unit or slice name as systemd spells it: not empty, no '/'. */
+function parseUnitName(s: string): string {
+  if (s === "" || s.includes("/")) throw new UsageError(`invalid unit name '${s}' for --unit (expected a name such as nginx.service)`);
+  return s;
+}
+
+function parseGlob(s: string | undefined, option: string): RegExp | null {
+  if (s === undefined) return null;
+  try {
+    return globToRegExp(s);
+  } catch (e) {
+    if (e instanceof GlobError) throw new UsageError(`invalid pattern '${s}' for ${option}: ${e.message}`);
+    throw e;
   }
 }

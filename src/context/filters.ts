@@ -1,15 +1,12 @@
-import { UsageError } from "../errors";
-import { uidOf } from "../proc/users";
-import { pathHasComponent } from "./cgroup";
-import { GlobError, globToRegExp } from "./glob";
-import { NEED_CGROUP } from "./needs";
 import type { Subtree } from "../track/subtree";
+import { pathHasComponent } from "./cgroup";
+import { NEED_CGROUP } from "./needs";
 
 /**
  * Filters on where a process runs and who it is: --container, --cgroup and --unit keep only
  * the processes that match; --exclude-cgroup, --exclude-comm, --exclude-user and
- * --exclude-pid drop the ones that match. Different options must all agree; the values of
- * one repeated option are alternatives. What cannot be told (the cgroup of a process that
+ * --exclude-pid drop the ones that match. Different options must all agree; the values in
+ * one option's list are alternatives. What cannot be told (the cgroup of a process that
  * was gone before it was read, a task whose name or uid is unknown) never matches an
  * inclusive filter and never excludes.
  */
@@ -128,94 +125,27 @@ export function excludePidPredicate(subtree: Subtree): Predicate {
   };
 }
 
-/**
- * The predicates of one command line. The ones that need no context come first, so a
- * caller can test them (`wantedBeforeContext`), read only `needs` for the survivors, and
- * finish with `wantedWithContext`.
- */
+/** The predicates of one command line; an event is wanted when every one lets it through. */
 export class ContextFilter {
   readonly active: boolean;
   /** NEED_* bits for the context any predicate looks at. */
   readonly needs: number;
-  private readonly early: Predicate[];
-  private readonly late: Predicate[];
+  private readonly list: Predicate[];
 
   constructor(predicates: readonly Predicate[]) {
-    this.early = predicates.filter((p) => p.needs === 0);
-    this.late = predicates.filter((p) => p.needs !== 0);
+    // The cheap ones, which need no context, first.
+    this.list = [...predicates.filter((p) => p.needs === 0), ...predicates.filter((p) => p.needs !== 0)];
     this.active = predicates.length > 0;
     this.needs = predicates.reduce((n, p) => n | p.needs, 0);
   }
 
-  wantedBeforeContext(s: Subject): boolean {
-    return passes(this.early, s, null);
-  }
-
-  wantedWithContext(s: Subject, ctx: ContextView | null): boolean {
-    return passes(this.late, s, ctx);
-  }
-
   wanted(s: Subject, ctx: ContextView | null): boolean {
-    return passes(this.early, s, null) && passes(this.late, s, ctx);
-  }
-}
-
-function passes(list: readonly Predicate[], s: Subject, ctx: ContextView | null): boolean {
-  for (let i = 0; i < list.length; i++) {
-    const p = list[i]!;
-    const m = p.matches(s, ctx);
-    if (p.exclude ? m === true : m !== true) return false;
-  }
-  return true;
-}
-
-/* Option values, checked when the command line is read. */
-
-/** A container id prefix: 1 to 64 hex digits, any case. */
-export function parseContainerId(s: string): string {
-  const v = s.toLowerCase();
-  if (!/^[0-9a-f]{1,64}$/.test(v)) throw new UsageError(`invalid container id '${s}' for --container: expected hex digits`);
-  return v;
-}
-
-export function parseGlob(option: string, s: string): RegExp {
-  try {
-    return globToRegExp(s);
-  } catch (e) {
-    if (e instanceof GlobError) throw new UsageError(`invalid pattern for ${option}: ${e.message}`);
-    throw e;
-  }
-}
-
-/** A unit name as systemd spells it: no '/', not empty. */
-export function parseUnitName(s: string): string {
-  if (s === "" || s.includes("/")) throw new UsageError(`invalid unit name '${s}' for --unit`);
-  return s;
-}
-
-/** `PID[,PID...]`, each a positive decimal. */
-export function parsePidList(option: string, s: string): number[] {
-  const pids: number[] = [];
-  for (const part of s.split(",")) {
-    const t = part.trim();
-    if (!/^[1-9][0-9]{0,9}$/.test(t) || Number(t) > 0x7fffffff) throw new UsageError(`invalid process id '${part}' for ${option}`);
-    pids.push(Number(t));
-  }
-  return pids;
-}
-
-/** A user name or a uid, for --exclude-user (as -u reads it). */
-export function parseUser(option: string, s: string): number {
-  if (/^\d+$/.test(s)) return Number(s);
-  const uid = uidOf(s);
-  if (uid === null) throw new UsageError(`unknown user '${s}' for ${option}`);
-  return uid;
-}
-
-export function parseRegexOption(option: string, s: string): RegExp {
-  try {
-    return new RegExp(s);
-  } catch {
-    throw new UsageError(`invalid regular expression '${s}' for ${option}`);
+    const list = this.list;
+    for (let i = 0; i < list.length; i++) {
+      const p = list[i]!;
+      const m = p.matches(s, ctx);
+      if (p.exclude ? m === true : m !== true) return false;
+    }
+    return true;
   }
 }

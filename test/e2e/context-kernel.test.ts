@@ -178,7 +178,9 @@ describe("unknown is null, never an error", () => {
     const script = `
       import { readContext, NEED_ALL } from ${JSON.stringify(resolve(import.meta.dir, "../../src/context/read.ts"))};
       console.log(JSON.stringify(readContext(${p.pid}, NEED_ALL)));`;
-    const r = Bun.spawnSync(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, "-e", script], { env: { PATH: process.env.PATH ?? "", HOME: "/tmp" } });
+    const r = Bun.spawnSync(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, "-e", script], {
+      env: { PATH: process.env.PATH ?? "", HOME: "/tmp" },
+    });
     rmdirSync(dir);
     expect(r.stderr.toString()).toBe("");
     const ctx = JSON.parse(r.stdout.toString());

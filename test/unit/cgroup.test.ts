@@ -65,7 +65,8 @@ describe("choosePath", () => {
   });
 
   test("this machine's layout: only memory has a path, and it is taken", () => {
-    const text = "9:name=systemd:/\n8:pids:/\n7:blkio:/\n6:freezer:/\n5:devices:/\n4:memory:/process_api/93794c3313545b7139464e70feca4c83\n3:cpuset:/\n2:cpuacct:/\n1:cpu:/\n0::/\n";
+    const text =
+      "9:name=systemd:/\n8:pids:/\n7:blkio:/\n6:freezer:/\n5:devices:/\n4:memory:/process_api/93794c3313545b7139464e70feca4c83\n3:cpuset:/\n2:cpuacct:/\n1:cpu:/\n0::/\n";
     expect(pick(text)).toBe("/process_api/93794c3313545b7139464e70feca4c83");
     expect(cgroupInfo(text)).toEqual({ path: "/process_api/93794c3313545b7139464e70feca4c83", container: null, podUid: null, unit: null });
   });

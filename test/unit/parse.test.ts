@@ -7,6 +7,7 @@ import { UsageError } from "../../src/errors";
 const EVENTS = "fork, exec, exit, core, comm, clone, ptrace, uid, sid, exitnonzero, all";
 const DURATION = "(expected seconds, e.g. 10 or 0.5)";
 const SIZE = "(expected bytes, e.g. 65536, 512K or 8M)";
+const CONTAINER = "3f4c2b1a9d8e7f60a1b2c3d4e5f60718293a4b5c6d7e8f900123456789abcdef";
 
 const ERRORS: [string[], string][] = [
   [["-Z"], "unknown option -Z"],
@@ -51,6 +52,28 @@ const ERRORS: [string[], string][] = [
   [["--format", "xml"], "unknown format 'xml' for --format (expected text, json)"],
   [["--format", "text", "-j"], "-j/--json and --format text contradict each other"],
   [["--exit-with-command"], "--exit-with-command needs a command after --"],
+  // context and exclusions
+  [["--container", "xyz"], "invalid container id 'xyz' for --container (expected hex digits)"],
+  [["--container", `${CONTAINER}0`], `invalid container id '${CONTAINER}0' for --container (expected hex digits)`],
+  [["--container", "3f,,4c"], "invalid container id '' for --container (expected hex digits)"],
+  [["--container"], "option --container needs a value"],
+  [["--container="], "option --container needs a value"],
+  [["--cgroup", "/[z-a]"], "invalid pattern '/[z-a]' for --cgroup: an invalid character class"],
+  [["--exclude-cgroup", "/a/[b-a]"], "invalid pattern '/a/[b-a]' for --exclude-cgroup: an invalid character class"],
+  [["--cgroup"], "option --cgroup needs a value"],
+  [["--unit", "system.slice/nginx.service"], "invalid unit name 'system.slice/nginx.service' for --unit (expected a name such as nginx.service)"],
+  [["--unit", "a,"], "invalid unit name '' for --unit (expected a name such as nginx.service)"],
+  [["--exclude-comm", "("], "invalid regular expression '(' for --exclude-comm"],
+  [["--exclude-pid", "0"], "invalid PID '0' for --exclude-pid (expected positive numbers separated by commas)"],
+  [["--exclude-pid", "1,,2"], "invalid PID '' for --exclude-pid (expected positive numbers separated by commas)"],
+  [["--exclude-pid", "abc"], "invalid PID 'abc' for --exclude-pid (expected positive numbers separated by commas)"],
+  [["--exclude-pid", "99999999"], "invalid PID '99999999' for --exclude-pid (expected positive numbers separated by commas)"],
+  [["--exclude-pid"], "option --exclude-pid needs a value"],
+  [["--exclude-user", "no-such-user-pstat-test"], "unknown user 'no-such-user-pstat-test' for --exclude-user"],
+  [["--exclude-user", "root,no-such-user-pstat-test"], "unknown user 'no-such-user-pstat-test' for --exclude-user"],
+  [["--context=yes"], "option --context takes no value"],
+  [["--show-cwd=1"], "option --show-cwd takes no value"],
+  [["--show-everything"], "unknown option --show-everything"],
 ];
 
 describe("usage errors", () => {
@@ -113,5 +136,53 @@ describe("good command lines", () => {
   test("-X is -E -g -r -S -x", () => {
     const c = config(["-X"]);
     expect([c.glyphs, c.realtime, c.statistics, c.extra]).toEqual([true, true, true, true]);
+  });
+});
+
+describe("context fields", () => {
+  test("none by default", () => {
+    expect(config([]).context).toEqual({ cgroup: false, ancestry: false, cwd: false, login: false });
+  });
+
+  test("--context turns on every field, --show-* one each", () => {
+    expect(config(["--context"]).context).toEqual({ cgroup: true, ancestry: true, cwd: true, login: true });
+    expect(config(["--show-cgroup"]).context).toEqual({ cgroup: true, ancestry: false, cwd: false, login: false });
+    expect(config(["--show-ancestry", "--show-cwd"]).context).toEqual({ cgroup: false, ancestry: true, cwd: true, login: false });
+    expect(config(["--show-login"]).context).toEqual({ cgroup: false, ancestry: false, cwd: false, login: true });
+  });
+});
+
+describe("filters", () => {
+  test("not given: null", () => {
+    const c = config([]);
+    expect([c.containers, c.cgroup, c.units, c.excludeComm, c.excludePids, c.excludeUsers, c.excludeCgroup]).toEqual([
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+    ]);
+  });
+
+  test("--container: hex prefixes, lower-cased, a comma list", () => {
+    expect(config(["--container", "3F4C"]).containers).toEqual(["3f4c"]);
+    expect(config(["--container", `${CONTAINER},beef`]).containers).toEqual([CONTAINER, "beef"]);
+  });
+
+  test("--cgroup and --exclude-cgroup: globs", () => {
+    expect(config(["--cgroup", "/system.slice/*"]).cgroup!.test("/system.slice/a.service")).toBe(true);
+    expect(config(["--exclude-cgroup", "docker-*.scope"]).excludeCgroup!.test(`/system.slice/docker-${CONTAINER}.scope`)).toBe(true);
+  });
+
+  test("--unit: a comma list of names", () => {
+    expect(config(["--unit", "nginx,user@1000.service"]).units).toEqual(["nginx", "user@1000.service"]);
+  });
+
+  test("--exclude-comm, --exclude-pid, --exclude-user", () => {
+    expect(config(["--exclude-comm", "^c+$"]).excludeComm!.test("ccc")).toBe(true);
+    expect(config(["--exclude-pid", "12, 34,56"]).excludePids).toEqual([12, 34, 56]);
+    expect(config(["--exclude-user", "root,1000"]).excludeUsers).toEqual([0, 1000]); // every passwd has root
   });
 });
