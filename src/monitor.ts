@@ -1,6 +1,7 @@
 import type { Subprocess } from "bun";
 import { Clock } from "./clock";
 import type { Config } from "./config";
+import { parentsOf } from "./context/ancestry";
 import { RuntimeError } from "./errors";
 import { Decoder } from "./events/decoder";
 import type { ProcEvent } from "./events/types";
@@ -50,6 +51,8 @@ export class Monitor {
   private readonly output: Output;
   private readonly table: ProcessTable;
   private readonly subtree: Subtree | null;
+  /** --exclude-pid: the processes left out, followed through forks like `subtree`. */
+  private readonly excluded: Subtree | null;
   private readonly tracker: Tracker;
   private readonly filter: ProcessFilter;
   private readonly stats = new Statistics();
@@ -67,8 +70,22 @@ export class Monitor {
     this.output = Output.open(cfg, this.clock);
     this.table = new ProcessTable({ mode: cfg.name, reads: this.plan.reads, tracking: this.plan.track, clock: this.clock });
     this.subtree = cfg.pids !== null || cfg.command !== null ? new Subtree(cfg.pids ?? []) : null;
-    this.tracker = new Tracker(this.plan, this.table, this.subtree, { processEnded: (tgid, status) => this.processEnded(tgid, status) });
-    this.filter = new ProcessFilter({ pgrp: cfg.pgrp, uid: cfg.uid, comm: cfg.comm, subtree: this.subtree });
+    this.excluded = cfg.excludePids !== null ? new Subtree(cfg.excludePids) : null;
+    const subtrees = [this.subtree, this.excluded].filter((s) => s !== null);
+    this.tracker = new Tracker(this.plan, this.table, subtrees, { processEnded: (tgid, status) => this.processEnded(tgid, status) });
+    this.filter = new ProcessFilter({
+      pgrp: cfg.pgrp,
+      uid: cfg.uid,
+      comm: cfg.comm,
+      subtree: this.subtree,
+      containers: cfg.containers,
+      cgroup: cfg.cgroup,
+      units: cfg.units,
+      excludeComm: cfg.excludeComm,
+      excluded: this.excluded,
+      excludeUsers: cfg.excludeUsers,
+      excludeCgroup: cfg.excludeCgroup,
+    });
     this.counting = cfg.statistics || cfg.quiet;
   }
 
@@ -126,6 +143,11 @@ export class Monitor {
       for (const pid of this.cfg.pids) if (this.table.get(pid) === UNKNOWN) throw new RuntimeError(`no process with PID ${pid}`);
       this.subtree!.adopt(this.table.entries());
       this.tracker.baseDepth = Math.min(...this.cfg.pids.map((pid) => this.table.get(pid).depth));
+    }
+    if (this.cfg.excludePids !== null) {
+      // A PID that is free now could be given to an unrelated process later: refused, as for --pid.
+      for (const pid of this.cfg.excludePids) if (this.table.get(pid) === UNKNOWN) throw new RuntimeError(`no process with PID ${pid} for --exclude-pid`);
+      this.excluded!.adopt(this.table.entries());
     }
     if (!this.cfg.quiet) this.output.heading();
     if (this.cfg.command !== null) {
@@ -264,8 +286,12 @@ export class Monitor {
   private readonly deliver = (r: Report): void => {
     if (this.filter.active && !this.filter.wanted(r.proc, r.tgid)) return;
     if (this.counting && r.kind !== "lost") this.stats.count(r.kind, r.proc.name);
-    if (!this.cfg.quiet) this.output.emit(r);
+    if (this.cfg.quiet) return;
+    if (this.cfg.context.ancestry) r.ancestors = parentsOf(r.tgid, r.proc, this.parentOf);
+    this.output.emit(r);
   };
+
+  private readonly parentOf = (pid: number) => this.table.peek(pid);
 
   private lost(count: number): void {
     if (count >= 0) this.stats.lost += count;

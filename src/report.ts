@@ -1,3 +1,4 @@
+import type { Ancestor } from "./context/ancestry";
 import type { ReportKind } from "./events/kinds";
 import type { ProcInfo } from "./proc/table";
 
@@ -44,6 +45,8 @@ export interface Report {
   egid: number;
   /** lost: how many, or -1 when the kernel's filter makes the count unknowable */
   count: number;
+  /** With --show-ancestry: the process's parents, nearest first (filled after the filter). */
+  ancestors: Ancestor[];
 }
 
 export function blankReport(unknown: ProcInfo): Report {
@@ -72,6 +75,7 @@ export function blankReport(unknown: ProcInfo): Report {
     rgid: 0,
     egid: 0,
     count: 0,
+    ancestors: [],
   };
 }
 

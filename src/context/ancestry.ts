@@ -6,8 +6,11 @@
 
 export interface ParentInfo {
   ppid: number;
-  /** The display name (already escaped). */
+  /** The display name and the kernel's task name (both already escaped). */
   name: string;
+  comm: string;
+  /** Start time (any clock, the same for every entry); NaN when unknown. */
+  start?: number;
 }
 
 /** The table entry for a pid, or undefined when pstat does not know it. */
@@ -15,27 +18,45 @@ export type ParentLookup = (pid: number) => ParentInfo | undefined;
 
 export interface Ancestor {
   pid: number;
+  /** The display name, as the Process column shows it. */
   process: string;
+  /** The task name, short enough for a chain on one line. */
+  comm: string;
 }
 
 /** Deeper chains are cut; real ones are rarely past 20. */
 export const MAX_DEPTH = 64;
 
 /**
+ * A parent cannot start after its child; one that seems to has taken the PID of the real
+ * parent, which has exited. Start times from /proc are in clock ticks, hence the slack.
+ */
+const START_SLACK_NS = 20e6;
+
+/**
  * The ancestors of `pid`, nearest first. The chain ends at a process with no parent (PID 1,
- * kthreadd: ppid 0), at one the table does not know, at `maxDepth`, or where a parent link
- * leads back into the chain (stale entries can make a loop after PIDs are reused).
+ * kthreadd: ppid 0), at one the table does not know (it has exited), at `maxDepth`, where
+ * a parent link leads back into the chain or to a process that started after its child
+ * (stale entries after PIDs are reused).
  */
 export function ancestors(pid: number, lookup: ParentLookup, maxDepth = MAX_DEPTH): Ancestor[] {
-  const chain: Ancestor[] = [];
   const self = lookup(pid);
-  if (self === undefined) return chain;
+  return self === undefined ? [] : parentsOf(pid, self, lookup, maxDepth);
+}
+
+/** The ancestors of `self` (whose PID is `pid`), nearest first, as ancestors() finds them. */
+export function parentsOf(pid: number, self: ParentInfo, lookup: ParentLookup, maxDepth = MAX_DEPTH): Ancestor[] {
+  const chain: Ancestor[] = [];
   let next = self.ppid;
+  let childStart = self.start ?? NaN;
   while (next > 0 && chain.length < maxDepth && next !== pid && !inChain(chain, next)) {
     const p = lookup(next);
     if (p === undefined) break;
-    chain.push({ pid: next, process: p.name });
+    const start = p.start ?? NaN;
+    if (start - childStart > START_SLACK_NS) break;
+    chain.push({ pid: next, process: p.name, comm: p.comm });
     next = p.ppid;
+    childStart = start;
   }
   return chain;
 }
@@ -51,7 +72,7 @@ const CUT = "…";
 const MIN_LENGTH = 8;
 
 /**
- * The chain as text, farthest first, at most `maxLength` characters (UTF-16 units). PID 1
+ * The chain as text, farthest first, by task name (comm), at most `maxLength` characters (UTF-16 units). PID 1
  * is left out when it is not the only ancestor: every chain ends there, so it tells nothing.
  * A chain too long is cut in the middle (`sshd › bash › … › make › cc`): it keeps the
  * farthest and the nearest, then adds names from the near end and the far end in turn while
@@ -66,7 +87,7 @@ export function ancestryText(chain: readonly Ancestor[], maxLength = 60): string
   if (n === 0) return "";
   // names[0] is the farthest shown, names[n - 1] the nearest parent.
   const names: string[] = [];
-  for (let i = n - 1; i >= 0; i--) names.push(chain[i]!.process);
+  for (let i = n - 1; i >= 0; i--) names.push(chain[i]!.comm);
   const full = names.join(SEP);
   if (full.length <= max) return full;
   const nearest = names[n - 1]!;

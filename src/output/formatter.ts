@@ -1,4 +1,5 @@
 import type { Clock } from "../clock";
+import type { ContextFields } from "../config";
 import type { TimeFormat } from "../format/time";
 import type { Report } from "../report";
 import type { Statistics } from "./statistics";
@@ -13,6 +14,8 @@ export interface FormatContext {
   extra: boolean;
   color: boolean;
   tree: boolean;
+  /** Which context to show (the report's process's `ctx`, and `ancestors`). */
+  context: ContextFields;
 }
 
 /**

@@ -2,6 +2,7 @@ import { STAT_KINDS } from "../events/kinds";
 import { signalName } from "../format/signals";
 import { isoTime, primeLocalTime } from "../format/time";
 import type { Clock } from "../clock";
+import type { ContextFields } from "../config";
 import { type ProcInfo, UNKNOWN_NAME } from "../proc/table";
 import { ttyName } from "../proc/tty";
 import { userName } from "../proc/users";
@@ -25,9 +26,12 @@ const name = (s: string) => (s === UNKNOWN_NAME ? "null" : str(s));
  */
 export class JsonFormatter implements Formatter {
   private readonly clock: Clock;
+  private readonly contextOn: boolean;
 
   constructor(private readonly o: FormatContext) {
     this.clock = o.clock;
+    const f = o.context;
+    this.contextOn = f.cgroup || f.ancestry || f.cwd || f.login;
     primeLocalTime();
   }
 
@@ -82,6 +86,7 @@ export class JsonFormatter implements Formatter {
     // A uid event's own ruid/euid are the process's new ids: -x would repeat them.
     if (this.o.extra) s += extraFields(p, r.kind !== "uid");
     if (this.o.tree) s += `,"depth":${r.depth}`;
+    if (this.contextOn) s += contextFields(r, this.o.context);
     return s + "}\n";
   }
 
@@ -96,6 +101,30 @@ export class JsonFormatter implements Formatter {
         `"lost_exact":${!stats.lostUncounted},"malformed":${stats.malformed},"processes":[${rows.join(",")}]}\n`,
     );
   }
+}
+
+/** The context fields asked for; null where unknown or unreadable, `[]` for no known parent. */
+function contextFields(r: Report, f: ContextFields): string {
+  const c = r.proc.ctx;
+  let s = "";
+  if (f.cgroup) {
+    s += `,"cgroup":${strOrNull(c === null ? null : c.cgroup)},"container_id":${strOrNull(c === null ? null : c.containerId)}`;
+    s += `,"unit":${strOrNull(c === null ? null : c.unit)}`;
+  }
+  if (f.ancestry) {
+    s += `,"ancestors":[`;
+    for (let i = 0; i < r.ancestors.length; i++) {
+      const a = r.ancestors[i]!;
+      s += `${i > 0 ? "," : ""}{"pid":${a.pid},"process":${name(a.process)}}`;
+    }
+    s += "]";
+  }
+  if (f.cwd) s += `,"cwd":${strOrNull(c === null ? null : c.cwd)}`;
+  if (f.login) {
+    const uid = c === null ? null : c.loginUid;
+    s += `,"login_user":${strOrNull(c === null ? null : c.loginUser)},"login_uid":${uid === null ? "null" : uid}`;
+  }
+  return s;
 }
 
 function extraFields(p: ProcInfo, ids: boolean): string {

@@ -44,6 +44,7 @@ export class Output {
       extra: cfg.extra,
       color: wantColor(terminal),
       tree: cfg.tree,
+      context: cfg.context,
     });
     return new Output(fd, cfg.output !== null, formatter, cfg.lineBuffered, cfg.command !== null);
   }

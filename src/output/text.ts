@@ -1,4 +1,5 @@
 import { createColors } from "picocolors";
+import { ancestryText } from "../context/ancestry";
 import { LINE_KINDS, PARENT_GLYPH, REPORT_KINDS, type ReportKind } from "../events/kinds";
 import { signalName } from "../format/signals";
 import { TimeFormatter } from "../format/time";
@@ -18,16 +19,25 @@ const TTY_WIDTH = 7;
 /** Everything on a line but the names, generously: time, columns, glyphs (3 bytes), colour codes. */
 const FIXED_BYTES = 256;
 const MAX_INDENT = 40;
+/** Characters of the ancestry on the context line: the farthest and nearest parents stay, the middle is cut. */
+const ANCESTRY_WIDTH = 60;
 
 /**
  * The human format, one event per line in the seed's columns:
  * Time Event PID [UID EUID TTY] Info Duration Process.
  * Lines are appended field by field into the writer's buffer: no string per line.
+ * With --context (or a --show-* flag), a second line under each event, starting in the
+ * Process column, says where and who the process is:
+ * `container=ID unit=NAME cgroup=PATH login=USER cwd=DIR via A › B › C`, leaving out what
+ * is not known; none at all when nothing is.
  */
 export class TextFormatter implements Formatter {
   private readonly label: Record<ReportKind, string>;
   private readonly infoWidth: number;
   private readonly time: TimeFormatter;
+  private readonly contextOn: boolean;
+  /** Where the Process column starts. */
+  private readonly processColumn: number;
 
   constructor(private readonly o: FormatContext) {
     const c = createColors(o.color);
@@ -41,6 +51,9 @@ export class TextFormatter implements Formatter {
     }
     this.time = new TimeFormatter(o.time, o.clock);
     this.infoWidth = INFO_WIDTH + (o.glyphs ? 1 : 0);
+    const f = o.context;
+    this.contextOn = f.cgroup || f.ancestry || f.cwd || f.login;
+    this.processColumn = this.heading().indexOf("Process");
   }
 
   heading(): string {
@@ -53,7 +66,8 @@ export class TextFormatter implements Formatter {
   }
 
   lines(r: Report): number {
-    return r.kind === "fork" || r.kind === "clone" ? 2 : 1;
+    const context = this.contextOn && this.contextText(r) !== "" ? 1 : 0;
+    return (r.kind === "fork" || r.kind === "clone" ? 2 : 1) + context;
   }
 
   statistics(s: Statistics, _ts: number, w: Writer, afterEvents: boolean): void {
@@ -62,6 +76,11 @@ export class TextFormatter implements Formatter {
   }
 
   event(r: Report, w: Writer): void {
+    this.eventLines(r, w);
+    if (this.contextOn) this.contextLine(r, w);
+  }
+
+  private eventLines(r: Report, w: Writer): void {
     const p = r.proc;
     switch (r.kind) {
       case "fork":
@@ -129,6 +148,36 @@ export class TextFormatter implements Formatter {
         return this.process(w, text, 0);
       }
     }
+  }
+
+  /** The context line's text: what is known of the fields asked for; "" for none, and for lost events. */
+  contextText(r: Report): string {
+    if (r.kind === "lost") return "";
+    const f = this.o.context;
+    const c = r.proc.ctx;
+    const parts: string[] = [];
+    if (c !== null) {
+      if (f.cgroup) {
+        if (c.containerShort !== null) parts.push(`container=${c.containerShort}`);
+        if (c.unit !== null) parts.push(`unit=${c.unit}`);
+        if (c.cgroup !== null) parts.push(`cgroup=${c.cgroup}`);
+      }
+      if (f.login && c.loginUser !== null) parts.push(`login=${c.loginUser}`);
+      if (f.cwd && c.cwd !== null) parts.push(`cwd=${c.cwd}`);
+    }
+    if (f.ancestry && r.ancestors.length > 0) parts.push(`via ${ancestryText(r.ancestors, ANCESTRY_WIDTH)}`);
+    return parts.join(" ");
+  }
+
+  /** The context line, under the process's name (indented as it is with --tree). */
+  private contextLine(r: Report, w: Writer): void {
+    const text = this.contextText(r);
+    if (text === "") return;
+    const indent = this.processColumn + (this.o.tree && r.depth > 0 ? 2 * Math.min(r.depth, MAX_INDENT) : 0);
+    w.reserve(indent + text.length * 3 + 1);
+    w.spaces(indent);
+    w.utf8(text);
+    w.byte(0x0a);
   }
 
   /** Time, Event, PID and the -x columns; reserves room for the line. */

@@ -1,6 +1,8 @@
 import { readdirSync } from "node:fs";
 import type { Clock } from "../clock";
 import type { CommEvent, ExecEvent, ForkEvent } from "../events/types";
+import { NEED_CGROUP, NEED_CWD, NEED_LOGIN } from "../context/needs";
+import { type ProcessContext, readContext } from "../context/read";
 import type { ProcReads } from "../plan";
 import { escapeBytes } from "../text/escape";
 import { data, PF_KTHREAD, readProcFile, readStat, readUids, type Stat } from "./procfs";
@@ -31,6 +33,12 @@ export interface ProcInfo {
   kthread: boolean;
   /** False for the placeholder of a task that was gone before anything could be read. */
   known: boolean;
+  /**
+   * Where and who (cgroup, cwd, login uid), as far as the plan reads them: read with the
+   * command line when the entry is read and at each exec; a fork child shares its parent's
+   * (never changed in place). Null when nothing was read.
+   */
+  ctx: ProcessContext | null;
 }
 
 export const UNKNOWN_NAME = "<unknown>";
@@ -48,6 +56,7 @@ export const UNKNOWN: Readonly<ProcInfo> = Object.freeze({
   depth: 0,
   kthread: false,
   known: false,
+  ctx: null,
 });
 
 /** Bytes of a command line that are kept; longer ones are cut and marked. */
@@ -77,9 +86,10 @@ const REUSE_SAFE_NS = 20e6;
 interface PendingExec {
   /** A full read (command line and stat), or null for none or a task that was gone. */
   info: ProcInfo | null;
-  /** A command-line-only read: the escaped command line and display name. */
+  /** A command-line-only read: the escaped command line and display name, and the context. */
   cmdline: string | null;
   name: string | null;
+  ctx: ProcessContext | null;
   startTicks: number;
   /** When /proc was read (CLOCK_MONOTONIC ns), to tell whether a later exec came first. */
   readAt: number;
@@ -110,8 +120,13 @@ export class ProcessTable {
    */
   private readonly freeInfos: ProcInfo[] = [];
   private readonly freePending: PendingExec[] = [];
+  /** The context files the plan reads (NEED_* bits); 0 for none. */
+  private readonly contextNeeds: number;
 
-  constructor(private readonly opts: TableOptions) {}
+  constructor(private readonly opts: TableOptions) {
+    const r = opts.reads;
+    this.contextNeeds = (r.cgroup ? NEED_CGROUP : 0) | (r.cwd ? NEED_CWD : 0) | (r.loginuid ? NEED_LOGIN : 0);
+  }
 
   /**
    * Loads every process and thread that exists now, so their later events have names and
@@ -202,19 +217,23 @@ export class ProcessTable {
       if (p.ts === ts) return;
       // A read made after this exec shows this exec's program (or a later one), not the
       // program of the earlier exec it was made for.
-      if (p.readAt > ts) p.info = p.cmdline = p.name = null;
+      if (p.readAt > ts) (p.info = p.cmdline = p.name = null), (p.ctx = null);
       last = p;
     }
-    const entry = this.freePending.pop() ?? { info: null, cmdline: null, name: null, startTicks: NaN, readAt: 0, ts: 0, next: null };
+    const entry = this.freePending.pop() ?? { info: null, cmdline: null, name: null, ctx: null, startTicks: NaN, readAt: 0, ts: 0, next: null };
     if (this.opts.reads.execStat) {
       entry.info = this.read(pid);
       entry.cmdline = entry.name = null;
+      entry.ctx = null;
       entry.startTicks = entry.info === null ? NaN : this.opts.clock.ticksFromMono(entry.info.start);
     } else {
       const cmd = this.readCommand(pid);
       entry.info = null;
       entry.cmdline = cmd === null ? null : cmd.cmdline;
       entry.name = cmd === null ? null : cmd.name;
+      // Right after the command line, while the program still runs: the cwd is the one it
+      // was started in, and the cgroup the one it was moved into before the exec.
+      entry.ctx = cmd === null ? null : this.readContext(pid);
       entry.startTicks = NaN;
     }
     entry.readAt = this.opts.clock.nowMono();
@@ -246,6 +265,7 @@ export class ProcessTable {
   private release(p: PendingExec): PendingExec | null {
     const next = p.next;
     p.info = p.cmdline = p.name = p.next = null;
+    p.ctx = null;
     if (this.freePending.length < POOL_MAX) this.freePending.push(p);
     return next;
   }
@@ -266,6 +286,7 @@ export class ProcessTable {
       info.cmdline = p.cmdline;
       info.comm = commOf(p.cmdline);
       info.known = true;
+      info.ctx = p.ctx;
       if (this.opts.reads.uids) {
         const ids = readUids(e.pid); // a set-uid program changes them at exec
         if (ids !== null) (info.uid = ids[0]), (info.euid = ids[1]);
@@ -278,6 +299,7 @@ export class ProcessTable {
     const info = this.fromStat(e.pid, st);
     info.name = this.opts.mode.comm ? info.comm : p.name;
     info.cmdline = p.cmdline;
+    info.ctx = p.ctx;
     return info;
   }
 
@@ -296,8 +318,8 @@ export class ProcessTable {
       if (info === null || info.cmdline === null) info = this.fromHint(hint, before ?? info);
     }
     if (info === null) {
-      // Keep identity (start, ids) but not the pre-exec name, which would be wrong now.
-      info = before ? { ...before, name: UNKNOWN_NAME, cmdline: null, comm: UNKNOWN_NAME, known: false } : { ...UNKNOWN };
+      // Keep identity (start, ids) but not the pre-exec name or context, which may be wrong now.
+      info = before ? { ...before, name: UNKNOWN_NAME, cmdline: null, comm: UNKNOWN_NAME, known: false, ctx: null } : { ...UNKNOWN };
     } else if (before !== undefined) {
       if (!Number.isNaN(before.start)) info.start = before.start;
       info.depth = before.depth;
@@ -351,6 +373,11 @@ export class ProcessTable {
     return c;
   }
 
+  /** The cached entry of a task, without reading /proc (for ancestry). */
+  peek(pid: number): ProcInfo | undefined {
+    return this.procs.get(pid);
+  }
+
   /** Every cached task, for building subtrees at start. */
   entries(): IterableIterator<[number, ProcInfo]> {
     return this.procs.entries();
@@ -389,7 +416,13 @@ export class ProcessTable {
     // comm is kept, but the name column says plainly that the command line is gone.
     if (!info.kthread && !this.opts.mode.comm) info.name = name ?? UNKNOWN_NAME;
     info.cmdline = cmdline;
+    info.ctx = this.readContext(pid);
     return info;
+  }
+
+  /** The context the plan asks for, or null when it asks for none. */
+  private readContext(pid: number): ProcessContext | null {
+    return this.contextNeeds === 0 ? null : readContext(pid, this.contextNeeds);
   }
 
   /** readCommand()'s result, reused: valid until its next call. */
@@ -432,6 +465,7 @@ export class ProcessTable {
       depth: 0,
       kthread,
       known: true,
+      ctx: null,
     };
     if (this.opts.reads.uids) {
       const ids = readUids(pid);

@@ -16,7 +16,7 @@ export interface TrackerHooks {
 
 /**
  * Applies each event to what pstat knows about the machine's processes (the process
- * table, thread groups, the followed subtree) and hands on the enriched report, if the
+ * table, thread groups, the followed and excluded subtrees) and hands on the enriched report, if the
  * user asked to see that kind of event. The selection is checked before /proc is read, so
  * events nobody will see cost no /proc reads unless the table must follow them.
  */
@@ -35,7 +35,8 @@ export class Tracker {
   constructor(
     private readonly plan: Plan,
     private readonly table: ProcessTable,
-    private readonly subtree: Subtree | null,
+    /** Subtrees kept up to date from forks and exits: --pid or command mode, --exclude-pid. */
+    private readonly subtrees: readonly Subtree[],
     private readonly hooks: TrackerHooks = {},
   ) {}
 
@@ -66,7 +67,7 @@ export class Tracker {
         const origin = t.origin(e);
         r.parent = t.get(origin);
         r.proc = t.fork(e);
-        if (e.kind === "fork") this.subtree?.fork(origin, e.pid);
+        if (e.kind === "fork") for (let i = 0; i < this.subtrees.length; i++) this.subtrees[i]!.fork(origin, e.pid);
         else this.groups.clone(e.tgid);
         if (!visible) return;
         r.thread = e.kind === "clone";
@@ -184,7 +185,7 @@ export class Tracker {
   }
 
   private ended(tgid: number, status: number): void {
-    this.subtree?.exit(tgid);
+    for (let i = 0; i < this.subtrees.length; i++) this.subtrees[i]!.exit(tgid);
     this.hooks.processEnded?.(tgid, status);
   }
 

@@ -5,7 +5,7 @@ import { type Ancestor, ancestors, ancestryText, MAX_DEPTH, type ParentInfo } fr
 
 /** A table from [pid, ppid, name] rows. */
 function table(rows: [number, number, string][]): (pid: number) => ParentInfo | undefined {
-  const m = new Map(rows.map(([pid, ppid, name]) => [pid, { ppid, name }]));
+  const m = new Map(rows.map(([pid, ppid, name]) => [pid, { ppid, name, comm: name }]));
   return (pid) => m.get(pid);
 }
 
@@ -24,19 +24,19 @@ const build = table([
 describe("ancestors", () => {
   test("from the nearest parent up to PID 1", () => {
     expect(ancestors(901, build)).toEqual([
-      { pid: 900, process: "cc" },
-      { pid: 800, process: "make" },
-      { pid: 700, process: "bash" },
-      { pid: 600, process: "sshd" },
-      { pid: 500, process: "sshd" },
-      { pid: 1, process: "systemd" },
+      { pid: 900, process: "cc", comm: "cc" },
+      { pid: 800, process: "make", comm: "make" },
+      { pid: 700, process: "bash", comm: "bash" },
+      { pid: 600, process: "sshd", comm: "sshd" },
+      { pid: 500, process: "sshd", comm: "sshd" },
+      { pid: 1, process: "systemd", comm: "systemd" },
     ]);
   });
 
   test("PID 1 and kthreadd have none; a kernel thread has kthreadd", () => {
     expect(ancestors(1, build)).toEqual([]);
     expect(ancestors(2, build)).toEqual([]);
-    expect(ancestors(30, build)).toEqual([{ pid: 2, process: "kthreadd" }]);
+    expect(ancestors(30, build)).toEqual([{ pid: 2, process: "kthreadd", comm: "kthreadd" }]);
   });
 
   test("an unknown process has none; the chain stops at a parent the table does not know", () => {
@@ -45,7 +45,7 @@ describe("ancestors", () => {
       [40, 30, "child"],
       [30, 20, "parent"],
     ]);
-    expect(ancestors(40, partial)).toEqual([{ pid: 30, process: "parent" }]);
+    expect(ancestors(40, partial)).toEqual([{ pid: 30, process: "parent", comm: "parent" }]);
   });
 
   test("loops end: back to the process itself, or into the chain", () => {
@@ -53,7 +53,7 @@ describe("ancestors", () => {
       [5, 6, "a"],
       [6, 5, "b"],
     ]);
-    expect(ancestors(5, self)).toEqual([{ pid: 6, process: "b" }]);
+    expect(ancestors(5, self)).toEqual([{ pid: 6, process: "b", comm: "b" }]);
     const inner = table([
       [5, 6, "a"],
       [6, 7, "b"],
@@ -62,6 +62,23 @@ describe("ancestors", () => {
     ]);
     expect(ancestors(5, inner).map((a) => a.pid)).toEqual([6, 7, 8]);
     expect(ancestors(9, table([[9, 9, "me"]]))).toEqual([]);
+  });
+
+  test("the chain stops at a parent that started after its child: its PID was reused", () => {
+    const ms = 1e6;
+    const m = new Map<number, ParentInfo>([
+      [40, { ppid: 30, name: "child", comm: "child", start: 1000 * ms }],
+      [30, { ppid: 20, name: "parent", comm: "parent", start: 900 * ms }],
+      [20, { ppid: 1, name: "reused", comm: "reused", start: 2000 * ms }], // took the exited grandparent's PID
+      [1, { ppid: 0, name: "init", comm: "init", start: 0 }],
+    ]);
+    expect(ancestors(40, (pid) => m.get(pid)).map((a) => a.pid)).toEqual([30]);
+    // Start times from /proc are whole clock ticks: a parent a tick "late" is still the parent.
+    m.set(20, { ppid: 1, name: "gp", comm: "gp", start: 910 * ms });
+    expect(ancestors(40, (pid) => m.get(pid)).map((a) => a.pid)).toEqual([30, 20, 1]);
+    // Unknown start times (NaN) stop nothing.
+    m.set(20, { ppid: 1, name: "gp", comm: "gp", start: NaN });
+    expect(ancestors(40, (pid) => m.get(pid)).map((a) => a.pid)).toEqual([30, 20, 1]);
   });
 
   test("depth is bounded", () => {
@@ -74,12 +91,21 @@ describe("ancestors", () => {
   });
 });
 
-const chain = (...names: string[]): Ancestor[] => names.map((process, i) => ({ pid: 100 + i, process })); // nearest first
+const chain = (...names: string[]): Ancestor[] => names.map((comm, i) => ({ pid: 100 + i, process: `${comm} --with-args`, comm })); // nearest first
 
 describe("ancestryText", () => {
   test("farthest first, PID 1 left out", () => {
     expect(ancestryText(ancestors(901, build))).toBe("sshd › sshd › bash › make › cc");
     expect(ancestryText(ancestors(30, build))).toBe("kthreadd");
+  });
+
+  test("names are task names (comm), not command lines", () => {
+    expect(
+      ancestryText([
+        { pid: 7, process: "/usr/bin/make -j8 all", comm: "make" },
+        { pid: 6, process: "-bash", comm: "bash" },
+      ]),
+    ).toBe("bash › make");
   });
 
   test("PID 1 is shown when it is the only ancestor; no ancestor is empty", () => {

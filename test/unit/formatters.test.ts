@@ -18,6 +18,7 @@ const ctx = (o: Partial<FormatContext> = {}): FormatContext => ({
   extra: false,
   color: false,
   tree: false,
+  context: { cgroup: false, ancestry: false, cwd: false, login: false },
   ...o,
 });
 const proc = (name: string, o: Partial<ProcInfo> = {}): ProcInfo => ({ ...UNKNOWN, name, cmdline: name, comm: name.split(" ")[0]!, known: true, ...o });

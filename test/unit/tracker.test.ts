@@ -20,7 +20,7 @@ function setup(args: string[], roots: number[] | null = null) {
   const table = new ProcessTable({ mode: cli.config.name, reads: plan.reads, tracking: plan.track, clock: new Clock() });
   const subtree = roots === null ? null : new Subtree(roots);
   const ended: [number, number][] = [];
-  const tracker = new Tracker(plan, table, subtree, { processEnded: (tgid, status) => ended.push([tgid, status]) });
+  const tracker = new Tracker(plan, table, subtree === null ? [] : [subtree], { processEnded: (tgid, status) => ended.push([tgid, status]) });
   const out: { kind: string; pid: number; thread: boolean; replaced: boolean; exitCode: number | null }[] = [];
   const ppids: number[] = [];
   const emit = (r: Report) => {
