@@ -125,6 +125,15 @@ const BAD: string[][] = [
   ["--json=1"],
   ["-j=1"],
   ["-t=1"],
+  // context and exclusions (each message is checked word for word in test/unit/parse.test.ts)
+  ["--context=1"],
+  ["--container", "xyz"],
+  ["--cgroup", "/[z-a]"],
+  ["--unit", "a/b"],
+  ["--exclude-cgroup"],
+  ["--exclude-comm", "("],
+  ["--exclude-pid", "0"],
+  ["--exclude-user", "no-such-user-pstat-test"],
 ];
 
 describe("usage errors: exit 2, one line on stderr, nothing on stdout", () => {
