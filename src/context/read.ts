@@ -51,6 +51,18 @@ export function readContext(pid: number, needs: number, into: ProcessContext = e
   return into;
 }
 
+type CgroupFields = Pick<ProcessContext, "cgroup" | "containerId" | "containerShort" | "runtime" | "podUid" | "unit">;
+
+const NO_CGROUP: CgroupFields = { cgroup: null, containerId: null, containerShort: null, runtime: null, podUid: null, unit: null };
+
+/**
+ * What each cgroup file's text says, parsed once: nearly every process shares its file with
+ * many others (a service's, a container's, a session's), and parsing costs more than the
+ * lookup. Emptied when full, so a host with ever new cgroups keeps it bounded.
+ */
+const parsed = new Map<string, CgroupFields>();
+const PARSED_MAX = 1024;
+
 /** Fills the cgroup fields of `into` from /proc/PID/cgroup (all null when it cannot be read). */
 export function readCgroup(pid: number, into: ProcessContext): void {
   let len = validPid(pid) ? readProcFile(pid, "cgroup") : -1;
@@ -58,13 +70,35 @@ export function readCgroup(pid: number, into: ProcessContext): void {
     // Cut: the last line may be incomplete, so it is dropped rather than misread.
     while (len > 0 && data[len - 1] !== 0x0a) len--;
   }
-  const info = len > 0 ? cgroupInfo(rawText(data, len)) : null;
-  into.cgroup = info?.path == null ? null : escapeRaw(info.path);
-  into.containerId = info?.container?.id ?? null;
-  into.containerShort = info?.container?.short ?? null;
-  into.runtime = info?.container?.runtime ?? null;
-  into.podUid = info?.podUid ?? null;
-  into.unit = info?.unit == null ? null : escapeRaw(info.unit);
+  let f = NO_CGROUP;
+  if (len > 0) {
+    const text = rawText(data, len);
+    const hit = parsed.get(text);
+    if (hit !== undefined) f = hit;
+    else {
+      f = cgroupFields(text);
+      if (parsed.size >= PARSED_MAX) parsed.clear();
+      parsed.set(text, f);
+    }
+  }
+  into.cgroup = f.cgroup;
+  into.containerId = f.containerId;
+  into.containerShort = f.containerShort;
+  into.runtime = f.runtime;
+  into.podUid = f.podUid;
+  into.unit = f.unit;
+}
+
+function cgroupFields(text: string): CgroupFields {
+  const info = cgroupInfo(text);
+  return {
+    cgroup: info.path === null ? null : escapeRaw(info.path),
+    containerId: info.container?.id ?? null,
+    containerShort: info.container?.short ?? null,
+    runtime: info.container?.runtime ?? null,
+    podUid: info.podUid,
+    unit: info.unit === null ? null : escapeRaw(info.unit),
+  };
 }
 
 // "/proc/" + up to 10 pid digits + "/cwd" + NUL.

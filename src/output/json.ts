@@ -103,6 +103,23 @@ export class JsonFormatter implements Formatter {
   }
 }
 
+/**
+ * Ancestors' names as JSON strings: the same few parents (a shell, a service manager) head
+ * the chains of a whole storm of events, and their command lines can be long.
+ */
+const ancestorNames = new Map<string, string>();
+const ANCESTOR_NAMES_MAX = 4096;
+
+function ancestorName(process: string): string {
+  let json = ancestorNames.get(process);
+  if (json === undefined) {
+    json = name(process);
+    if (ancestorNames.size >= ANCESTOR_NAMES_MAX) ancestorNames.clear();
+    ancestorNames.set(process, json);
+  }
+  return json;
+}
+
 /** The context fields asked for; null where unknown or unreadable, `[]` for no known parent. */
 function contextFields(r: Report, f: ContextFields): string {
   const c = r.proc.ctx;
@@ -115,7 +132,7 @@ function contextFields(r: Report, f: ContextFields): string {
     s += `,"ancestors":[`;
     for (let i = 0; i < r.ancestors.length; i++) {
       const a = r.ancestors[i]!;
-      s += `${i > 0 ? "," : ""}{"pid":${a.pid},"process":${name(a.process)}}`;
+      s += `${i > 0 ? "," : ""}{"pid":${a.pid},"process":${ancestorName(a.process)}}`;
     }
     s += "]";
   }

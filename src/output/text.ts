@@ -1,5 +1,6 @@
 import { createColors } from "picocolors";
 import { ancestryText } from "../context/ancestry";
+import type { ProcessContext } from "../context/read";
 import { LINE_KINDS, PARENT_GLYPH, REPORT_KINDS, type ReportKind } from "../events/kinds";
 import { signalName } from "../format/signals";
 import { TimeFormatter } from "../format/time";
@@ -153,20 +154,34 @@ export class TextFormatter implements Formatter {
   /** The context line's text: what is known of the fields asked for; "" for none, and for lost events. */
   contextText(r: Report): string {
     if (r.kind === "lost") return "";
-    const f = this.o.context;
     const c = r.proc.ctx;
+    const where = c === null ? "" : this.where(c);
+    if (!this.o.context.ancestry || r.ancestors.length === 0) return where;
+    const via = `via ${ancestryText(r.ancestors, ANCESTRY_WIDTH)}`;
+    return where === "" ? via : `${where} ${via}`;
+  }
+
+  /**
+   * The context's fields as text, made once per context: a process's context object is
+   * shared by its forks and all its events, and it is never changed once read.
+   */
+  private readonly described = new WeakMap<ProcessContext, string>();
+
+  private where(c: ProcessContext): string {
+    let text = this.described.get(c);
+    if (text !== undefined) return text;
+    const f = this.o.context;
     const parts: string[] = [];
-    if (c !== null) {
-      if (f.cgroup) {
-        if (c.containerShort !== null) parts.push(`container=${c.containerShort}`);
-        if (c.unit !== null) parts.push(`unit=${c.unit}`);
-        if (c.cgroup !== null) parts.push(`cgroup=${c.cgroup}`);
-      }
-      if (f.login && c.loginUser !== null) parts.push(`login=${c.loginUser}`);
-      if (f.cwd && c.cwd !== null) parts.push(`cwd=${c.cwd}`);
+    if (f.cgroup) {
+      if (c.containerShort !== null) parts.push(`container=${c.containerShort}`);
+      if (c.unit !== null) parts.push(`unit=${c.unit}`);
+      if (c.cgroup !== null) parts.push(`cgroup=${c.cgroup}`);
     }
-    if (f.ancestry && r.ancestors.length > 0) parts.push(`via ${ancestryText(r.ancestors, ANCESTRY_WIDTH)}`);
-    return parts.join(" ");
+    if (f.login && c.loginUser !== null) parts.push(`login=${c.loginUser}`);
+    if (f.cwd && c.cwd !== null) parts.push(`cwd=${c.cwd}`);
+    text = parts.join(" ");
+    this.described.set(c, text);
+    return text;
   }
 
   /** The context line, under the process's name (indented as it is with --tree). */
