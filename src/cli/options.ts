@@ -57,7 +57,7 @@ export const options = {
   tree: { type: "boolean", alias: "t", description: "indent each process by its depth in the process tree" },
   context: {
     type: "boolean",
-    description: "show where and who each process is: container, systemd unit, cgroup, login user, working directory and parents (all of --show-*)",
+    description: "show each process's container, unit, cgroup, login user, working directory and parents (all of --show-*)",
   },
   "show-cgroup": { type: "boolean", description: "show the cgroup path, the container id and the systemd unit" },
   "show-ancestry": { type: "boolean", description: "show the chain of parent processes" },
@@ -78,7 +78,7 @@ export const options = {
   cgroup: {
     type: "string",
     valueHint: "GLOB",
-    description: "show only processes whose cgroup path matches GLOB (* within a component, ** across; no leading / matches the end)",
+    description: "show only processes whose cgroup path matches GLOB (* within a component, ** across)",
   },
   unit: {
     type: "string",
