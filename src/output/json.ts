@@ -105,10 +105,11 @@ export class JsonFormatter implements Formatter {
 
 /**
  * Ancestors' names as JSON strings: the same few parents (a shell, a service manager) head
- * the chains of a whole storm of events, and their command lines can be long.
+ * the chains of a whole storm of events, and their command lines can be long. Bounded, as
+ * a name can be 4 KiB.
  */
 const ancestorNames = new Map<string, string>();
-const ANCESTOR_NAMES_MAX = 4096;
+const ANCESTOR_NAMES_MAX = 512;
 
 function ancestorName(process: string): string {
   let json = ancestorNames.get(process);
