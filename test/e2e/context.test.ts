@@ -5,7 +5,7 @@
 // temporary directory; a loginuid set in a child; subtrees, names and users left out; and
 // which /proc files pstat opens with and without the options (strace).
 import { afterAll, describe, expect, test } from "bun:test";
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PSTAT, type Running, settle, startPstat } from "./helpers";
