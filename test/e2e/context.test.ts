@@ -8,7 +8,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PSTAT, type Running, settle, startPstat } from "./helpers";
+import { jsonLines, PSTAT, type Running, runToEnd, settle, startPstat } from "./helpers";
 
 const V2 = "/sys/fs/cgroup/unified";
 const PIDS = "/sys/fs/cgroup/pids"; // a v1 controller
@@ -56,13 +56,9 @@ afterAll(async () => {
 });
 
 type J = Record<string, unknown>;
-const parse = (out: string): J[] =>
-  out
-    .split("\n")
-    .filter((l) => l.startsWith("{"))
-    .map((l) => JSON.parse(l) as J);
+const parse = jsonLines;
 
-/** Runs `argv` to its end; its PID. */
+/** Runs `argv` to its end (in `cwd`), failing the test if it fails; its PID. */
 async function run(argv: string[], opts: { cwd?: string } = {}): Promise<number> {
   const p = Bun.spawn(argv, { cwd: opts.cwd, stdio: ["ignore", "ignore", "inherit"] });
   await p.exited;
@@ -282,11 +278,10 @@ describe("exclusions", () => {
   test("--exclude-pid of a PID no process has is refused", async () => {
     let free = 4_000_000;
     while (existsSync(`/proc/${free}`)) free--;
-    const p = Bun.spawn([PSTAT, "--exclude-pid", `1,${free}`, "-D", "1"], { stdout: "pipe", stderr: "pipe" });
-    const [out, err] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
-    expect(p.exitCode).toBe(1);
-    expect(err).toBe(`pstat: no process with PID ${free} for --exclude-pid\n`);
-    expect(out).toBe("");
+    const r = await runToEnd([PSTAT, "--exclude-pid", `1,${free}`, "-D", "1"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`pstat: no process with PID ${free} for --exclude-pid\n`);
+    expect(r.stdout).toBe("");
   }, 30000);
 
   test("--exclude-comm and --exclude-user drop exactly their lines", async () => {
