@@ -1,0 +1,406 @@
+/**
+ * Joins exit lines (from the proc connector) with taskstats records (from their own
+ * socket): either may come first. Pure logic, driven from the monitor's loop with the
+ * time passed in; no timers, no allocation per line.
+ *
+ * Lines leave strictly in the order they were pushed. An exit line waits for its record
+ * at most `holdNs`; every line pushed after a waiting one waits behind it. The kernel
+ * sends a task's record before its exit event (taskstats_exit runs before the exit
+ * notification in do_exit), so a loop that receives the connector's batch and then the
+ * taskstats socket's has, in the normal case, every record before the exits that need
+ * them, and nothing waits.
+ */
+import type { UsageRecord, Usage } from "./record";
+import { clearUsage, copyUsage, newUsage } from "./record";
+
+export interface JoinOptions<T> {
+  /** Makes one queue slot; called `capacity` times up front. The caller fills what `push` returns. */
+  make: () => T;
+  /**
+   * Receives each line in order, with the usage joined to it: null for a line that asked
+   * for none, and for an exit whose record did not come in time. Neither object may be kept.
+   */
+  emit: (item: T, usage: Usage | null) => void;
+  /** Longest an exit line waits for its record, ns. */
+  holdNs?: number;
+  /** Longest a record waits for its exit line, ns (the connector side may lag a batch behind). */
+  keepNs?: number;
+  /** Lines held at most; pushing more releases the oldest early. */
+  capacity?: number;
+  /** Records waiting for their exit at most; more evict the oldest. */
+  records?: number;
+  /** Multi-threaded processes whose threads' I/O is being added up, at most. */
+  groups?: number;
+}
+
+const PLAIN = 0;
+const READY = 1;
+const WAIT_TASK = 2;
+const WAIT_GROUP = 3;
+
+const KIND_TASK = 0;
+const KIND_GROUP = 1;
+
+/** Per thread group: µs of user and system CPU, then the fields the kernel does not total. */
+const ACC_USER = 0;
+const ACC_SYSTEM = 1;
+const ACC_READ_BYTES = 2;
+const ACC_WRITE_BYTES = 3;
+const ACC_READ_CHARS = 4;
+const ACC_WRITE_CHARS = 5;
+const ACC_MINFLT = 6;
+const ACC_MAJFLT = 7;
+const ACC_FIELDS = 8;
+
+export class UsageJoiner<T> {
+  private readonly items: T[];
+  private readonly usages: Usage[];
+  private readonly state: Uint8Array;
+  private readonly pids: Int32Array;
+  private readonly tgids: Int32Array;
+  private readonly since: Float64Array;
+  private head = 0;
+  private tail = 0;
+  private readonly capacity: number;
+  /** Waiting exit lines: pid -> queue position (WAIT_TASK), tgid -> position (WAIT_GROUP). */
+  private readonly waitingTask = new Map<number, number>();
+  private readonly waitingGroup = new Map<number, number>();
+
+  // Records waiting for their exit line: a ring in arrival order, indexed by pid (task) and tgid (group).
+  private readonly stash: Usage[];
+  private readonly stashKind: Uint8Array;
+  private readonly stashLive: Uint8Array;
+  private readonly stashPid: Int32Array;
+  private readonly stashTgid: Int32Array;
+  /** A task record whose process is still alive (a leader that left before its threads). */
+  private readonly stashGroupAlive: Uint8Array;
+  private readonly stashAt: Float64Array;
+  private stashHead = 0;
+  private stashTail = 0;
+  private readonly stashSize: number;
+  private readonly taskByPid = new Map<number, number>();
+  private readonly groupByTgid = new Map<number, number>();
+
+  private readonly sums = new Map<number, Float64Array>();
+  private readonly maxGroups: number;
+
+  private readonly emit: (item: T, usage: Usage | null) => void;
+  private readonly holdNs: number;
+  private readonly keepNs: number;
+
+  /** Exit lines released with their usage. */
+  matched = 0;
+  /** Exit lines released without: the record never came, or came too late. */
+  missing = 0;
+  /** Records dropped without an exit line to go with. */
+  unmatched = 0;
+  /** Lines released before their time because the queue was full. */
+  forced = 0;
+
+  constructor(opts: JoinOptions<T>) {
+    this.capacity = opts.capacity ?? 4096;
+    this.stashSize = opts.records ?? 8192;
+    this.maxGroups = opts.groups ?? 4096;
+    this.holdNs = opts.holdNs ?? 5e6;
+    this.keepNs = opts.keepNs ?? 2e9;
+    this.emit = opts.emit;
+    this.items = Array.from({ length: this.capacity }, opts.make);
+    this.usages = Array.from({ length: this.capacity }, newUsage);
+    this.state = new Uint8Array(this.capacity);
+    this.pids = new Int32Array(this.capacity);
+    this.tgids = new Int32Array(this.capacity);
+    this.since = new Float64Array(this.capacity);
+    this.stash = Array.from({ length: this.stashSize }, newUsage);
+    this.stashKind = new Uint8Array(this.stashSize);
+    this.stashLive = new Uint8Array(this.stashSize);
+    this.stashPid = new Int32Array(this.stashSize);
+    this.stashTgid = new Int32Array(this.stashSize);
+    this.stashGroupAlive = new Uint8Array(this.stashSize);
+    this.stashAt = new Float64Array(this.stashSize);
+  }
+
+  /** Nothing is held: a line that needs no usage may be written at once instead of pushed. */
+  get idle(): boolean {
+    return this.head === this.tail;
+  }
+
+  /** Lines held now. */
+  get held(): number {
+    return this.tail - this.head;
+  }
+
+  /** Records waiting for their exit line now. */
+  get waitingRecords(): number {
+    return this.taskByPid.size + this.groupByTgid.size;
+  }
+
+  /** When `release` must next run (ns on the caller's clock); Infinity when nothing waits. */
+  nextDeadline(): number {
+    if (this.head === this.tail) return Infinity;
+    const i = this.head % this.capacity;
+    const s = this.state[i]!;
+    return s === WAIT_TASK || s === WAIT_GROUP ? this.since[i]! + this.holdNs : -Infinity;
+  }
+
+  /** Queues a line that needs no usage (it keeps its place behind waiting exits). Fill the slot returned. */
+  push(now: number): T {
+    const i = this.slot(now);
+    this.state[i] = PLAIN;
+    return this.items[i]!;
+  }
+
+  /**
+   * Queues an exit line that wants its usage: a process's exit (pid === tgid) gets the
+   * whole process's figures, a thread's exit its own. Fill the slot returned.
+   */
+  pushExit(pid: number, tgid: number, now: number): T {
+    const i = this.slot(now);
+    const pos = this.tail - 1;
+    this.pids[i] = pid;
+    this.tgids[i] = tgid;
+    const u = this.usages[i]!;
+    if (pid === tgid) {
+      const g = this.groupByTgid.get(tgid);
+      if (g !== undefined) {
+        // The process's last thread has gone already: its group total is here.
+        this.take(g, u);
+        const t = this.taskByPid.get(pid);
+        if (t !== undefined && this.stashTgid[t] === tgid) this.consume(t);
+        this.ready(i);
+        return this.items[i]!;
+      }
+    }
+    const t = this.taskByPid.get(pid);
+    if (t !== undefined && this.tgidFits(this.stashTgid[t]!, tgid)) {
+      if (pid === tgid && this.stashGroupAlive[t] === 1) {
+        // The leader left before its threads: the process's figures come with the last one.
+        this.consume(t);
+        this.wait(i, pos, WAIT_GROUP, tgid);
+      } else {
+        this.take(t, u);
+        this.ready(i);
+      }
+      return this.items[i]!;
+    }
+    this.wait(i, pos, WAIT_TASK, pid);
+    return this.items[i]!;
+  }
+
+  /**
+   * An exit that will not be shown: its record, if here, is dropped without counting it
+   * as unmatched.
+   */
+  discard(pid: number, tgid: number): void {
+    const t = this.taskByPid.get(pid);
+    if (t !== undefined && this.tgidFits(this.stashTgid[t]!, tgid)) this.consume(t);
+    if (pid === tgid) {
+      const g = this.groupByTgid.get(tgid);
+      if (g !== undefined) this.consume(g);
+    }
+  }
+
+  /** One decoded exit record. The joiner copies what it keeps; `rec` may be reused at once. */
+  record(rec: UsageRecord, now: number): void {
+    this.expire(now);
+    this.addUp(rec);
+    const pid = rec.pid;
+    const tgid = rec.tgid;
+    const groupAlive = rec.lastInGroup === false;
+    let groupUsed = false;
+
+    const w = this.waitingTask.get(pid);
+    if (w !== undefined && this.tgidFits(tgid, this.tgids[w % this.capacity]!)) {
+      const i = w % this.capacity;
+      this.waitingTask.delete(pid);
+      const processExit = this.pids[i] === this.tgids[i];
+      if (processExit && rec.hasGroup) {
+        copyUsage(this.usages[i]!, rec.group);
+        groupUsed = true;
+        this.ready(i);
+      } else if (processExit && groupAlive) {
+        this.wait(i, w, WAIT_GROUP, this.tgids[i]!);
+      } else {
+        copyUsage(this.usages[i]!, rec.task);
+        this.ready(i);
+      }
+    } else {
+      this.keep(KIND_TASK, pid, tgid, groupAlive, rec.task, now);
+    }
+
+    if (rec.hasGroup && !groupUsed) {
+      const g = this.waitingGroup.get(tgid) ?? this.waitingLeader(tgid);
+      if (g !== undefined) {
+        const i = g % this.capacity;
+        this.waitingGroup.delete(tgid);
+        this.waitingTask.delete(tgid);
+        copyUsage(this.usages[i]!, rec.group);
+        this.ready(i);
+      } else {
+        this.keep(KIND_GROUP, tgid, tgid, false, rec.group, now);
+      }
+    }
+  }
+
+  /**
+   * Emits, in order, every line at the front that has its usage or needs none, and every
+   * exit whose hold has run out (without usage). Returns how many lines left.
+   */
+  release(now: number): number {
+    this.expire(now);
+    let n = 0;
+    while (this.head < this.tail) {
+      const i = this.head % this.capacity;
+      const s = this.state[i]!;
+      if ((s === WAIT_TASK || s === WAIT_GROUP) && now - this.since[i]! < this.holdNs) break;
+      this.emitHead();
+      n++;
+    }
+    return n;
+  }
+
+  /** Emits every line now (at the end of a run): exits still waiting go without usage. */
+  flushAll(): number {
+    let n = 0;
+    while (this.head < this.tail) {
+      this.emitHead();
+      n++;
+    }
+    return n;
+  }
+
+  private emitHead(): void {
+    const pos = this.head;
+    const i = pos % this.capacity;
+    const s = this.state[i]!;
+    this.head++;
+    if (s === PLAIN) return this.emit(this.items[i]!, null);
+    if (s === READY) {
+      this.matched++;
+      return this.emit(this.items[i]!, this.usages[i]!);
+    }
+    if (s === WAIT_TASK && this.waitingTask.get(this.pids[i]!) === pos) this.waitingTask.delete(this.pids[i]!);
+    if (s === WAIT_GROUP && this.waitingGroup.get(this.tgids[i]!) === pos) this.waitingGroup.delete(this.tgids[i]!);
+    this.missing++;
+    this.emit(this.items[i]!, null);
+  }
+
+  /** A free queue slot at the tail; when the queue is full, the oldest line goes first. */
+  private slot(now: number): number {
+    if (this.tail - this.head >= this.capacity) {
+      const s = this.state[this.head % this.capacity]!;
+      if (s === WAIT_TASK || s === WAIT_GROUP) this.forced++;
+      this.emitHead();
+    }
+    const i = this.tail % this.capacity;
+    this.since[i] = now;
+    this.tail++;
+    return i;
+  }
+
+  private ready(i: number): void {
+    this.state[i] = READY;
+  }
+
+  private wait(i: number, pos: number, state: typeof WAIT_TASK | typeof WAIT_GROUP, key: number): void {
+    this.state[i] = state;
+    clearUsage(this.usages[i]!);
+    (state === WAIT_TASK ? this.waitingTask : this.waitingGroup).set(key, pos);
+  }
+
+  /** A process exit still waiting for its own task record: a group total serves it as well. */
+  private waitingLeader(tgid: number): number | undefined {
+    const w = this.waitingTask.get(tgid);
+    if (w === undefined) return undefined;
+    const i = w % this.capacity;
+    return this.pids[i] === tgid && this.tgids[i] === tgid ? w : undefined;
+  }
+
+  /** Records from before version 12 carry no tgid (0): the pid alone decides. */
+  private tgidFits(recordTgid: number, exitTgid: number): boolean {
+    return recordTgid === 0 || recordTgid === exitTgid;
+  }
+
+  private keep(kind: number, pid: number, tgid: number, groupAlive: boolean, usage: Usage, now: number): void {
+    if (this.stashTail - this.stashHead >= this.stashSize) this.evict();
+    const j = this.stashTail % this.stashSize;
+    this.stashTail++;
+    copyUsage(this.stash[j]!, usage);
+    this.stashKind[j] = kind;
+    this.stashPid[j] = pid;
+    this.stashTgid[j] = tgid;
+    this.stashGroupAlive[j] = groupAlive ? 1 : 0;
+    this.stashAt[j] = now;
+    this.stashLive[j] = 1;
+    const map = kind === KIND_TASK ? this.taskByPid : this.groupByTgid;
+    const old = map.get(pid);
+    if (old !== undefined) this.drop(old); // a reused pid: the older record's exit never came
+    map.set(pid, j);
+  }
+
+  private take(j: number, into: Usage): void {
+    copyUsage(into, this.stash[j]!);
+    this.consume(j);
+  }
+
+  /** The record found its exit line (or was given up on deliberately). */
+  private consume(j: number): void {
+    this.stashLive[j] = 0;
+    const map = this.stashKind[j] === KIND_TASK ? this.taskByPid : this.groupByTgid;
+    if (map.get(this.stashPid[j]!) === j) map.delete(this.stashPid[j]!);
+  }
+
+  /** The record's exit line never came. */
+  private drop(j: number): void {
+    if (this.stashLive[j] === 0) return;
+    this.unmatched++;
+    this.consume(j);
+  }
+
+  private evict(): void {
+    this.drop(this.stashHead % this.stashSize);
+    this.stashHead++;
+  }
+
+  private expire(now: number): void {
+    while (this.stashHead < this.stashTail && now - this.stashAt[this.stashHead % this.stashSize]! >= this.keepNs) this.evict();
+  }
+
+  /**
+   * The kernel totals only CPU, switches and delays over a thread group. Faults and I/O
+   * are added up here from the threads' own records; the group total gets them only
+   * when the threads' CPU adds up exactly to the kernel's total, that is when no
+   * thread's record was missed (one that ended before pstat started, or was lost).
+   */
+  private addUp(rec: UsageRecord): void {
+    const tgid = rec.tgid;
+    if (tgid === 0) return;
+    // A single-threaded process: its own record is the whole story.
+    if (rec.lastInGroup === true && !rec.hasGroup && !this.sums.has(tgid)) return;
+    let acc = this.sums.get(tgid);
+    if (acc === undefined) {
+      if (this.sums.size >= this.maxGroups) this.sums.delete(this.sums.keys().next().value!);
+      acc = new Float64Array(ACC_FIELDS);
+      this.sums.set(tgid, acc);
+    }
+    const t = rec.task;
+    acc[ACC_USER]! += rec.taskUserUs;
+    acc[ACC_SYSTEM]! += rec.taskSystemUs;
+    acc[ACC_READ_BYTES]! += t.readBytes ?? 0;
+    acc[ACC_WRITE_BYTES]! += t.writeBytes ?? 0;
+    acc[ACC_READ_CHARS]! += t.readChars ?? 0;
+    acc[ACC_WRITE_CHARS]! += t.writeChars ?? 0;
+    acc[ACC_MINFLT]! += t.minorFaults ?? 0;
+    acc[ACC_MAJFLT]! += t.majorFaults ?? 0;
+    if (!rec.hasGroup && rec.lastInGroup !== true) return;
+    this.sums.delete(tgid);
+    if (!rec.hasGroup) return;
+    if (acc[ACC_USER] !== rec.groupUserUs || acc[ACC_SYSTEM] !== rec.groupSystemUs) return;
+    const g = rec.group;
+    g.readBytes = acc[ACC_READ_BYTES]!;
+    g.writeBytes = acc[ACC_WRITE_BYTES]!;
+    g.readChars = acc[ACC_READ_CHARS]!;
+    g.writeChars = acc[ACC_WRITE_CHARS]!;
+    g.minorFaults = acc[ACC_MINFLT]!;
+    g.majorFaults = acc[ACC_MAJFLT]!;
+  }
+}
