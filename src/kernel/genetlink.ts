@@ -232,7 +232,7 @@ export class MessageCursor {
         this.malformed = true;
         return false;
       }
-      this.error = -v.getInt32(this.at + NLMSG_HDRLEN, true);
+      this.error = -v.getInt32(this.at + NLMSG_HDRLEN, true) | 0; // | 0: an ack is 0, not -0
     }
     this.at += align4(len);
     return true;

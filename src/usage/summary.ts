@@ -159,7 +159,8 @@ export class Summary {
     const rows = this.rows();
     const t = this.totals();
     const partial = this.usageAvailable && t.withoutUsage > 0;
-    const mark = (r: { withoutUsage: number; processes: number }) => (partial && r.withoutUsage > 0 && r.withoutUsage < r.processes ? "*" : "");
+    // "*" after a figure that leaves out some processes; a space after the others keeps the digits aligned.
+    const mark = (r: { withoutUsage: number; processes: number }) => (!partial ? "" : r.withoutUsage > 0 && r.withoutUsage < r.processes ? "*" : " ");
     const head = ["Procs", "CPU", "Max RSS", "Storage I/O", "Failed"];
     const cells = rows.map((r) => [
       String(r.processes),
@@ -168,7 +169,8 @@ export class Summary {
       opt(r.io, formatBytes) + mark(r),
       String(r.failures),
     ]);
-    const total = [String(t.processes), opt(t.cpu, formatSeconds), opt(t.maxRss, formatBytes), opt(t.io, formatBytes), String(t.failures)];
+    const tm = partial ? "*" : "";
+    const total = [String(t.processes), opt(t.cpu, formatSeconds) + tm, opt(t.maxRss, formatBytes) + tm, opt(t.io, formatBytes) + tm, String(t.failures)];
     const w = head.map((h, i) => Math.max(h.length, total[i]!.length, ...cells.map((c) => c[i]!.length)));
     const line = (c: string[], name: string) => c.map((v, i) => v.padStart(w[i]!)).join("  ") + "  " + name + "\n";
     let out = line(head, "Program");
