@@ -37,6 +37,8 @@ export interface TaskstatsOptions {
   cpus?: string;
   /** How long to wait for each answer from the kernel while opening. */
   timeoutMs?: number;
+  /** The generic netlink family to look up: TASKSTATS, or another name to try the not-found path. */
+  family?: string;
 }
 
 /** Opening either works or says, in one sentence, why per-process usage is unavailable. */
@@ -128,7 +130,7 @@ export class TaskstatsSocket {
       return failed(e, `cannot bind a generic netlink socket: ${strerror(e)}`);
     }
 
-    const family = ts.request(encodeGetFamily(TASKSTATS_GENL_NAME, ++ts.seq), timeoutMs, true);
+    const family = ts.request(encodeGetFamily(opts.family ?? TASKSTATS_GENL_NAME, ++ts.seq), timeoutMs, true);
     if (family.error === ENOENT) return failed(ENOENT, "the kernel has no per-task accounting (built without CONFIG_TASKSTATS)");
     if (family.error !== 0) return failed(family.error, `cannot look up the kernel's taskstats family: ${strerror(family.error)}`);
     if (family.id < 0) return failed(0, "the kernel did not answer the taskstats family lookup");
@@ -162,8 +164,8 @@ export class TaskstatsSocket {
 
   /**
    * Sends a request and waits for its answer (matched by sequence number): the family id
-   * for a lookup, the acknowledgement's error for the rest. Exit records that arrive
-   * meanwhile are dropped: they belong to tasks that ended before pstat was listening.
+   * for a lookup, the acknowledgement's error for the rest. Exit records queued before the
+   * answer are dropped (they predate the registration); those after it stay for `take`.
    */
   private request(msg: Uint8Array, timeoutMs: number, wantFamily: boolean): { error: number; id: number; acked: boolean } {
     const answer = { error: 0, id: -1, acked: false };
@@ -196,8 +198,9 @@ export class TaskstatsSocket {
     }
   }
 
+  /** The answer was in the datagram at `tail`: consume it and what came before. */
   private answered<T>(answer: T): T {
-    this.tail = this.head;
+    this.tail++;
     return answer;
   }
 
