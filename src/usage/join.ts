@@ -81,6 +81,13 @@ export class UsageJoiner<T> {
   private readonly taskByPid = new Map<number, number>();
   private readonly groupByTgid = new Map<number, number>();
 
+  /**
+   * Processes whose exit line got the group total before the leader's own record came
+   * (the last thread can send before a leader that left first): pid -> when. That record
+   * is expected, and not an unmatched one.
+   */
+  private readonly served = new Map<number, number>();
+
   private readonly sums = new Map<number, Float64Array>();
   private readonly maxGroups: number;
 
@@ -165,7 +172,8 @@ export class UsageJoiner<T> {
         // The process's last thread has gone already: its group total is here.
         this.take(g, u);
         const t = this.taskByPid.get(pid);
-        if (t !== undefined && this.stashTgid[t] === tgid) this.consume(t);
+        if (t !== undefined && this.tgidFits(this.stashTgid[t]!, tgid)) this.consume(t);
+        else this.served.set(pid, now);
         this.ready(i);
         return this.items[i]!;
       }
@@ -202,9 +210,10 @@ export class UsageJoiner<T> {
   /** One decoded exit record. The joiner copies what it keeps; `rec` may be reused at once. */
   record(rec: UsageRecord, now: number): void {
     this.expire(now);
-    this.addUp(rec);
     const pid = rec.pid;
     const tgid = rec.tgid;
+    const late = this.served.has(pid) && (tgid === 0 || tgid === pid);
+    if (!late) this.addUp(rec);
     const groupAlive = rec.lastInGroup === false;
     let groupUsed = false;
 
@@ -223,16 +232,23 @@ export class UsageJoiner<T> {
         copyUsage(this.usages[i]!, rec.task);
         this.ready(i);
       }
+    } else if (late) {
+      this.served.delete(pid); // a leader whose process's line already has the group total
     } else {
       this.keep(KIND_TASK, pid, tgid, groupAlive, rec.task, now);
     }
 
     if (rec.hasGroup && !groupUsed) {
-      const g = this.waitingGroup.get(tgid) ?? this.waitingLeader(tgid);
+      const byGroup = this.waitingGroup.get(tgid);
+      const g = byGroup ?? this.waitingLeader(tgid);
       if (g !== undefined) {
         const i = g % this.capacity;
-        this.waitingGroup.delete(tgid);
-        this.waitingTask.delete(tgid);
+        if (byGroup === undefined) {
+          this.waitingTask.delete(tgid);
+          if (pid !== tgid) this.served.set(tgid, now); // the leader's own record is still to come
+        } else {
+          this.waitingGroup.delete(tgid);
+        }
         copyUsage(this.usages[i]!, rec.group);
         this.ready(i);
       } else {
@@ -363,6 +379,11 @@ export class UsageJoiner<T> {
 
   private expire(now: number): void {
     while (this.stashHead < this.stashTail && now - this.stashAt[this.stashHead % this.stashSize]! >= this.keepNs) this.evict();
+    if (this.served.size === 0) return;
+    for (const [pid, at] of this.served) {
+      if (now - at < this.keepNs) break;
+      this.served.delete(pid);
+    }
   }
 
   /**

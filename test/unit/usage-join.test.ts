@@ -259,6 +259,20 @@ describe("threads and group totals", () => {
     expect(j.unmatched).toBe(0);
   });
 
+  test("the last thread's total may overtake the leader's own record: that record is not counted unmatched", () => {
+    for (const exitFirst of [true, false]) {
+      const { j, out, exit } = joiner({ keepNs: 100 * MS });
+      if (exitFirst) exit(10, 10, 0);
+      j.record(rec({ pid: 12, tgid: 10, user: 200, last: true, group: { user: 250 } }), 0);
+      if (!exitFirst) exit(10, 10, 0);
+      j.release(0);
+      expect(out).toEqual([["exit 10", 250]]);
+      j.record(rec({ pid: 10, tgid: 10, user: 50, last: false }), 1 * MS);
+      j.release(1000 * MS);
+      expect([j.unmatched, j.waitingRecords]).toEqual([1, 0]); // thread 12's own record only: its exit line never came
+    }
+  });
+
   test("a leader whose group never ends in time leaves without usage rather than with its own share", () => {
     const { j, out, exit } = joiner({ holdNs: 5 * MS });
     j.record(rec({ pid: 10, tgid: 10, user: 50, last: false }), 0);
