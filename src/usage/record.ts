@@ -101,6 +101,7 @@ const O = LAYOUT.offsets;
 const OFF_VERSION = O.version!;
 const OFF_EXITCODE = O.ac_exitcode!;
 const OFF_FLAG = O.ac_flag!;
+const OFF_CPU_COUNT = O.cpu_count!;
 const OFF_CPU_DELAY = O.cpu_delay_total!;
 const OFF_CPU_RUN_VIRTUAL = O.cpu_run_virtual_total!;
 const OFF_COMM = O.ac_comm!;
@@ -140,7 +141,11 @@ const TS_COMM_LEN = 32;
  * A figure the kernel did not give is null, never 0.
  */
 export interface Usage {
-  /** User and system CPU, seconds (ac_utime, ac_stime: the kernel's tick-sampled split). */
+  /**
+   * User and system CPU, seconds: the scheduler's runtime (cpu_run_virtual_total) split in
+   * the ratio of the tick samples ac_utime and ac_stime, as getrusage and /proc do it
+   * (cputime_adjust). See cpuTime.
+   */
   user: number | null;
   system: number | null;
   /** Peak resident set, bytes (hiwater_rss; for a process, its address space's peak). */
@@ -350,8 +355,7 @@ function requiredLength(version: number): number {
 }
 
 function readTask(view: DataView, at: number, u: Usage, userUs: number, systemUs: number): void {
-  u.user = userUs / 1e6;
-  u.system = systemUs / 1e6;
+  cpuTime(view, at, userUs, systemUs, u);
   u.maxRss = u64(view, at + OFF_HIWATER_RSS) * 1024;
   u.readBytes = u64(view, at + OFF_READ_BYTES);
   u.writeBytes = u64(view, at + OFF_WRITE_BYTES);
@@ -368,10 +372,7 @@ function readTask(view: DataView, at: number, u: Usage, userUs: number, systemUs
 }
 
 function readGroup(view: DataView, at: number, taskAt: number, hasTgid: boolean, u: Usage, userUs: number, systemUs: number): void {
-  // Old kernels summed only the delay-accounting block: no user/system split to give.
-  const hasCpu = userUs + systemUs > 0 || u64(view, at + OFF_CPU_RUN_VIRTUAL) === 0;
-  u.user = hasCpu ? userUs / 1e6 : null;
-  u.system = hasCpu ? systemUs / 1e6 : null;
+  cpuTime(view, at, userUs, systemUs, u);
   u.voluntarySwitches = u64(view, at + OFF_NVCSW);
   u.involuntarySwitches = u64(view, at + OFF_NIVCSW);
   u.cpuDelay = cpuDelay(view, at);
@@ -385,10 +386,40 @@ function readGroup(view: DataView, at: number, taskAt: number, hasTgid: boolean,
   readComm(view, taskAt, u);
 }
 
-/** cpu_delay_total, or null when the kernel keeps no delay accounting (the whole block is zero, even the run time). */
+/**
+ * The delay-accounting block (CONFIG_TASK_DELAY_ACCT) is there: cpu_count, the times the
+ * task was scheduled, is at least 1 for any task that ran. The run time alone says
+ * nothing: a task that lived less than a tick exits with a run time of 0 (see cpuTime).
+ */
+function hasDelayBlock(view: DataView, at: number): boolean {
+  return u64(view, at + OFF_CPU_COUNT) > 0;
+}
+
+/** cpu_delay_total, or null when the kernel keeps no delay accounting. */
 function cpuDelay(view: DataView, at: number): number | null {
-  if (u64(view, at + OFF_CPU_RUN_VIRTUAL) === 0) return null;
-  return u64(view, at + OFF_CPU_DELAY) / 1e9;
+  return hasDelayBlock(view, at) ? u64(view, at + OFF_CPU_DELAY) / 1e9 : null;
+}
+
+/**
+ * User and system CPU. ac_utime and ac_stime are tick samples (a whole tick goes to
+ * whichever task the tick finds running), so a process that ran 1 ms shows 0 or 4 ms.
+ * cpu_run_virtual_total is the scheduler's own runtime in ns, the figure getrusage and
+ * /proc/PID/stat add up to; it lacks only the task's last stretch since the scheduler
+ * last updated it (under one tick: a task that never met a tick or a reschedule exits
+ * with 0). It is split in the ticks' ratio, as the kernel does for getrusage
+ * (cputime_adjust): all to user when no system tick was seen, all to system when no user
+ * tick was. Without delay accounting the ticks are all there is.
+ */
+function cpuTime(view: DataView, at: number, userUs: number, systemUs: number, u: Usage): void {
+  if (!hasDelayBlock(view, at)) {
+    u.user = userUs / 1e6;
+    u.system = systemUs / 1e6;
+    return;
+  }
+  const total = u64(view, at + OFF_CPU_RUN_VIRTUAL) / 1e9;
+  const system = systemUs === 0 ? 0 : userUs === 0 ? total : (total * systemUs) / (userUs + systemUs);
+  u.system = system;
+  u.user = total - system;
 }
 
 function readComm(view: DataView, at: number, u: Usage): void {

@@ -55,6 +55,7 @@ const SH = {
   nivcsw: 3,
   ac_minflt: 26_000,
   ac_majflt: 2,
+  cpu_count: 40,
   cpu_delay_total: 1_500_000,
   cpu_run_virtual_total: 330_000_000,
 };
@@ -100,16 +101,16 @@ describe("decodeUsageRecord", () => {
   test("the last thread of a group: the group's CPU, the thread's peak RSS, no faults or I/O", () => {
     const thread = stats({ ...SH, ac_pid: 4245, ac_flag: AGROUP | AXSIG, ac_comm: "worker", ac_utime: 4000, ac_stime: 92000, ac_exitcode: 1536, ac_tgetime: 238_058 });
     // As 6.18 sends it: the group struct has version 0, no comm, no RSS, summed CPU, switches and delays.
-    const group = stats({ version: 0, ac_utime: 51_956, ac_stime: 427_966, nvcsw: 9, nivcsw: 4, cpu_delay_total: 475_753_638, cpu_run_virtual_total: 474_136_810, ac_etime: 950_056 });
+    const group = stats({ version: 0, ac_utime: 51_956, ac_stime: 427_966, nvcsw: 9, nivcsw: 4, cpu_count: 120, cpu_delay_total: 475_753_638, cpu_run_virtual_total: 474_136_810, ac_etime: 950_056 });
     const msg = exitMessage({ pid: 4245, task: thread, tgid: 4242, group });
     const r = newUsageRecord();
     expect(decodeUsageRecord(view(msg), 0, msg.length, r)).toBe(true);
     expect([r.pid, r.tgid, r.lastInGroup, r.hasGroup]).toEqual([4245, 4242, true, true]);
     expect(r.flags & AXSIG).toBe(AXSIG);
-    expect(r.task.user).toBeCloseTo(0.004, 9);
+    expect(r.task.user! + r.task.system!).toBeCloseTo(0.33, 9); // the thread's own runtime
     const g = r.group;
-    expect(g.user).toBeCloseTo(0.051956, 9);
-    expect(g.system).toBeCloseTo(0.427966, 9);
+    expect(g.user! + g.system!).toBeCloseTo(0.47413681, 9);
+    expect(g.system).toBeCloseTo((0.47413681 * 427_966) / (51_956 + 427_966), 9);
     expect([r.groupUserUs, r.groupSystemUs, r.taskUserUs, r.taskSystemUs]).toEqual([51956, 427966, 4000, 92000]);
     expect([g.voluntarySwitches, g.involuntarySwitches]).toEqual([9, 4]);
     expect(g.cpuDelay).toBeCloseTo(0.475753638, 12);
@@ -135,8 +136,40 @@ describe("decodeUsageRecord", () => {
     expect(r.lastInGroup).toBe(false);
   });
 
-  test("no delay accounting in the kernel (the block is all zero): cpu_delay is null, not 0", () => {
-    const msg = exitMessage({ pid: 1, task: stats({ ...SH, cpu_delay_total: 0, cpu_run_virtual_total: 0 }) });
+  test("CPU is the scheduler's runtime, split in the ratio of the tick samples (as getrusage does)", () => {
+    const msg = exitMessage({ pid: 1, task: stats({ ...SH, ac_utime: 300_000, ac_stime: 100_000, cpu_run_virtual_total: 312_345_678 }) });
+    const r = newUsageRecord();
+    decodeUsageRecord(view(msg), 0, msg.length, r);
+    expect(r.task.user! + r.task.system!).toBeCloseTo(0.312345678, 12);
+    expect(r.task.system).toBeCloseTo(0.312345678 / 4, 12);
+    expect([r.taskUserUs, r.taskSystemUs]).toEqual([300_000, 100_000]); // the ticks stay for the joiner's check
+  });
+
+  test("a task shorter than a tick: no tick samples, its runtime goes to user time", () => {
+    const msg = exitMessage({ pid: 1, task: stats({ ...SH, ac_utime: 0, ac_stime: 0, cpu_count: 1, cpu_run_virtual_total: 731_000 }) });
+    const r = newUsageRecord();
+    decodeUsageRecord(view(msg), 0, msg.length, r);
+    expect(r.task.user).toBeCloseTo(0.000731, 12);
+    expect(r.task.system).toBe(0);
+  });
+
+  test("only system ticks: the runtime is all system time", () => {
+    const msg = exitMessage({ pid: 1, task: stats({ ...SH, ac_utime: 0, ac_stime: 8000, cpu_run_virtual_total: 9_000_000 }) });
+    const r = newUsageRecord();
+    decodeUsageRecord(view(msg), 0, msg.length, r);
+    expect([r.task.user, r.task.system]).toEqual([0, 0.009]);
+  });
+
+  test("a task that ran but whose runtime was never updated (no tick, no reschedule) shows 0, with its delay", () => {
+    const msg = exitMessage({ pid: 1, task: stats({ ...SH, ac_utime: 0, ac_stime: 0, cpu_count: 1, cpu_run_virtual_total: 0, cpu_delay_total: 66_450 }) });
+    const r = newUsageRecord();
+    decodeUsageRecord(view(msg), 0, msg.length, r);
+    expect([r.task.user, r.task.system]).toEqual([0, 0]);
+    expect(r.task.cpuDelay).toBeCloseTo(0.00006645, 12);
+  });
+
+  test("no delay accounting in the kernel (the block is all zero): the ticks give the CPU, cpu_delay is null, not 0", () => {
+    const msg = exitMessage({ pid: 1, task: stats({ ...SH, cpu_count: 0, cpu_delay_total: 0, cpu_run_virtual_total: 0 }) });
     const r = newUsageRecord();
     decodeUsageRecord(view(msg), 0, msg.length, r);
     expect(r.task.cpuDelay).toBeNull();
@@ -150,13 +183,12 @@ describe("decodeUsageRecord", () => {
     expect(r.task.cpuDelay).toBe(0);
   });
 
-  test("a group total without user/system (kernels that summed only delays) gives null CPU", () => {
-    const group = stats({ cpu_run_virtual_total: 5e8, cpu_run_real_total: 5e8 });
+  test("a group total without tick samples (kernels that summed only the delay block): its runtime, as user time", () => {
+    const group = stats({ cpu_count: 9, cpu_run_virtual_total: 5e8, cpu_run_real_total: 5e8 });
     const msg = exitMessage({ pid: 5, task: stats({ ...SH, ac_pid: 5, ac_tgid: 4 }), tgid: 4, group });
     const r = newUsageRecord();
     decodeUsageRecord(view(msg), 0, msg.length, r);
-    expect(r.group.user).toBeNull();
-    expect(r.group.system).toBeNull();
+    expect([r.group.user, r.group.system]).toEqual([0.5, 0]);
   });
 
   test("older versions: version 10 in its 352 bytes, no tgid (0) and no AGROUP (null)", () => {
@@ -215,7 +247,7 @@ describe("decodeUsageRecord", () => {
   });
 
   test("JSON uses the issue's field names, null for what is missing", () => {
-    const msg = exitMessage({ pid: 4242, task: stats({ ...SH, cpu_run_virtual_total: 0 }) });
+    const msg = exitMessage({ pid: 4242, task: stats({ ...SH, cpu_count: 0, cpu_delay_total: 0, cpu_run_virtual_total: 0 }) });
     const r = newUsageRecord();
     decodeUsageRecord(view(msg), 0, msg.length, r);
     expect(JSON.parse(usageJson(r.task))).toEqual({
