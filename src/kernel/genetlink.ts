@@ -155,10 +155,7 @@ export class GenlBuilder {
 
 /** CTRL_CMD_GETFAMILY: asks the controller for a family's id by name. */
 export function encodeGetFamily(name: string, seq: number): Uint8Array {
-  return new GenlBuilder(64)
-    .begin(GENL_ID_CTRL, NLM_F_REQUEST, seq, CTRL_CMD_GETFAMILY, 1)
-    .string(CTRL_ATTR_FAMILY_NAME, name)
-    .finish();
+  return new GenlBuilder(64).begin(GENL_ID_CTRL, NLM_F_REQUEST, seq, CTRL_CMD_GETFAMILY, 1).string(CTRL_ATTR_FAMILY_NAME, name).finish();
 }
 
 /** TASKSTATS_CMD_GET with REGISTER_CPUMASK (attribute 3): exit records for these CPUs, e.g. "0-3". */

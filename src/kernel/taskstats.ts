@@ -42,9 +42,7 @@ export interface TaskstatsOptions {
 }
 
 /** Opening either works or says, in one sentence, why per-process usage is unavailable. */
-export type TaskstatsOpen =
-  | { ok: true; socket: TaskstatsSocket }
-  | { ok: false; reason: string; errno: number };
+export type TaskstatsOpen = { ok: true; socket: TaskstatsSocket } | { ok: false; reason: string; errno: number };
 
 /**
  * The taskstats exit-record socket (generic netlink, family TASKSTATS): family lookup,
@@ -142,10 +140,7 @@ export class TaskstatsSocket {
       return failed(reg.error, "the kernel gives per-task accounting (taskstats) only to root or CAP_NET_ADMIN");
     }
     if (reg.error === EINVAL) {
-      return failed(
-        EINVAL,
-        `the kernel refused to send taskstats for CPUs ${ts.cpus}: it does so only to the host's user and PID namespaces (a container?)`,
-      );
+      return failed(EINVAL, `the kernel refused to send taskstats for CPUs ${ts.cpus}: it does so only to the host's user and PID namespaces (a container?)`);
     }
     if (reg.error !== 0) return failed(reg.error, `cannot register for taskstats: ${strerror(reg.error)}`);
     if (!reg.acked) return failed(0, "the kernel did not acknowledge the taskstats registration");

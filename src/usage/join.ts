@@ -58,6 +58,10 @@ export class UsageJoiner<T> {
   private readonly state: Uint8Array;
   private readonly pids: Int32Array;
   private readonly tgids: Int32Array;
+  /** The line is a whole process's exit (it gets the group's figures), not one task's. */
+  private readonly whole: Uint8Array;
+  /** Where a line's usage is looked up before it is known whether the line must wait. */
+  private readonly scratch = newUsage();
   private readonly since: Float64Array;
   private head = 0;
   private tail = 0;
@@ -116,6 +120,7 @@ export class UsageJoiner<T> {
     this.state = new Uint8Array(this.capacity);
     this.pids = new Int32Array(this.capacity);
     this.tgids = new Int32Array(this.capacity);
+    this.whole = new Uint8Array(this.capacity);
     this.since = new Float64Array(this.capacity);
     this.stash = Array.from({ length: this.stashSize }, newUsage);
     this.stashKind = new Uint8Array(this.stashSize);
@@ -157,41 +162,56 @@ export class UsageJoiner<T> {
   }
 
   /**
-   * Queues an exit line that wants its usage: a process's exit (pid === tgid) gets the
-   * whole process's figures, a thread's exit its own. Fill the slot returned.
+   * An exit line that wants its usage: a whole process's exit (by default, pid === tgid)
+   * gets the process's figures, a thread's exit its own; so does a leader's exit that a
+   * thread's exec replaced (`whole` false: the process goes on). When nothing is held
+   * and the record is here, `direct` (if given) is emitted at once and null returned;
+   * otherwise the line is queued: fill the slot returned.
    */
-  pushExit(pid: number, tgid: number, now: number): T {
+  pushExit(pid: number, tgid: number, now: number, whole?: boolean): T;
+  pushExit(pid: number, tgid: number, now: number, whole: boolean, direct: T): T | null;
+  pushExit(pid: number, tgid: number, now: number, whole = pid === tgid, direct: T | null = null): T | null {
+    const u = this.scratch;
+    const state = this.resolve(pid, tgid, whole, u, now);
+    if (state === READY && direct !== null && this.head === this.tail) {
+      this.matched++;
+      this.emit(direct, u);
+      return null;
+    }
     const i = this.slot(now);
     const pos = this.tail - 1;
     this.pids[i] = pid;
     this.tgids[i] = tgid;
-    const u = this.usages[i]!;
-    if (pid === tgid) {
+    this.whole[i] = whole ? 1 : 0;
+    if (state === READY) {
+      copyUsage(this.usages[i]!, u);
+      this.ready(i);
+    } else this.wait(i, pos, state, state === WAIT_GROUP ? tgid : pid);
+    return this.items[i]!;
+  }
+
+  /** Finds an exit's record among those here (into `into`), or says what the line must wait for. */
+  private resolve(pid: number, tgid: number, whole: boolean, into: Usage, now: number): typeof READY | typeof WAIT_TASK | typeof WAIT_GROUP {
+    if (whole) {
       const g = this.groupByTgid.get(tgid);
       if (g !== undefined) {
         // The process's last thread has gone already: its group total is here.
-        this.take(g, u);
+        this.take(g, into);
         const t = this.taskByPid.get(pid);
         if (t !== undefined && this.tgidFits(this.stashTgid[t]!, tgid)) this.consume(t);
         else this.served.set(pid, now);
-        this.ready(i);
-        return this.items[i]!;
+        return READY;
       }
     }
     const t = this.taskByPid.get(pid);
-    if (t !== undefined && this.tgidFits(this.stashTgid[t]!, tgid)) {
-      if (pid === tgid && this.stashGroupAlive[t] === 1) {
-        // The leader left before its threads: the process's figures come with the last one.
-        this.consume(t);
-        this.wait(i, pos, WAIT_GROUP, tgid);
-      } else {
-        this.take(t, u);
-        this.ready(i);
-      }
-      return this.items[i]!;
+    if (t === undefined || !this.tgidFits(this.stashTgid[t]!, tgid)) return WAIT_TASK;
+    if (whole && this.stashGroupAlive[t] === 1) {
+      // The leader left before its threads: the process's figures come with the last one.
+      this.consume(t);
+      return WAIT_GROUP;
     }
-    this.wait(i, pos, WAIT_TASK, pid);
-    return this.items[i]!;
+    this.take(t, into);
+    return READY;
   }
 
   /**
@@ -221,7 +241,7 @@ export class UsageJoiner<T> {
     if (w !== undefined && this.tgidFits(tgid, this.tgids[w % this.capacity]!)) {
       const i = w % this.capacity;
       this.waitingTask.delete(pid);
-      const processExit = this.pids[i] === this.tgids[i];
+      const processExit = this.whole[i] === 1;
       if (processExit && rec.hasGroup) {
         copyUsage(this.usages[i]!, rec.group);
         groupUsed = true;
@@ -328,7 +348,7 @@ export class UsageJoiner<T> {
     const w = this.waitingTask.get(tgid);
     if (w === undefined) return undefined;
     const i = w % this.capacity;
-    return this.pids[i] === tgid && this.tgids[i] === tgid ? w : undefined;
+    return this.pids[i] === tgid && this.tgids[i] === tgid && this.whole[i] === 1 ? w : undefined;
   }
 
   /** Records from before version 12 carry no tgid (0): the pid alone decides. */

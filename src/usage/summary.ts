@@ -129,10 +129,7 @@ export class Summary {
         io: a.ioKnown ? a.io : null,
       });
     }
-    return rows.sort(
-      (x, y) =>
-        (y.cpu ?? -1) - (x.cpu ?? -1) || y.processes - x.processes || (x.program < y.program ? -1 : x.program > y.program ? 1 : 0),
-    );
+    return rows.sort((x, y) => (y.cpu ?? -1) - (x.cpu ?? -1) || y.processes - x.processes || (x.program < y.program ? -1 : x.program > y.program ? 1 : 0));
   }
 
   /** The job's totals over every program. */
@@ -207,7 +204,10 @@ export class Summary {
     const heaviest = this.usageAvailable
       ? "[" +
         this.heavy
-          .map((h) => `{"pid":${h.pid},"program":${str(h.program)},"cmdline":${h.cmdline === null ? "null" : str(h.cmdline)},"cpu":${num(h.cpu, 6)},"max_rss":${num(h.maxRss)}}`)
+          .map(
+            (h) =>
+              `{"pid":${h.pid},"program":${str(h.program)},"cmdline":${h.cmdline === null ? "null" : str(h.cmdline)},"cpu":${num(h.cpu, 6)},"max_rss":${num(h.maxRss)}}`,
+          )
           .join(",") +
         "]"
       : "null";

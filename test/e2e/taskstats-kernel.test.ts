@@ -138,7 +138,10 @@ os._exit(3)`,
     expect(child.code).toBe(3);
     const measured = Number(child.stdout.trim());
     expect(measured).toBeGreaterThan(0.25);
-    const [r] = await recordsFor((r) => r.pid === child.pid, (g) => g.length > 0);
+    const [r] = await recordsFor(
+      (r) => r.pid === child.pid,
+      (g) => g.length > 0,
+    );
     expect(r).toBeDefined();
     const u = r!.task;
     expect(r!.tgid).toBe(child.pid);
@@ -151,7 +154,9 @@ os._exit(3)`,
     expect(u.writeChars!).toBeGreaterThanOrEqual(10 * MiB);
     expect(u.minorFaults!).toBeGreaterThan(25_000); // 100 MiB of 4 KiB pages touched
     expect(u.elapsed!).toBeGreaterThan(0.25);
-    console.log(`[taskstats] child measured ${measured.toFixed(3)} s CPU, record ${cpu(u).toFixed(3)} s; max_rss ${(u.maxRss! / MiB).toFixed(1)} MiB; write_bytes ${(u.writeBytes! / MiB).toFixed(1)} MiB`);
+    console.log(
+      `[taskstats] child measured ${measured.toFixed(3)} s CPU, record ${cpu(u).toFixed(3)} s; max_rss ${(u.maxRss! / MiB).toFixed(1)} MiB; write_bytes ${(u.writeBytes! / MiB).toFixed(1)} MiB`,
+    );
   });
 
   test("a multi-threaded child: the group total has every thread's CPU", async () => {
@@ -176,7 +181,10 @@ os._exit(0)`,
     ]);
     const measured = Number(child.stdout.trim());
     expect(measured).toBeGreaterThan(0.5);
-    const got = await recordsFor((r) => r.tgid === child.pid, (g) => g.some((r) => r.hasGroup));
+    const got = await recordsFor(
+      (r) => r.tgid === child.pid,
+      (g) => g.some((r) => r.hasGroup),
+    );
     const threads = got.filter((r) => r.pid !== child.pid);
     const leader = got.find((r) => r.pid === child.pid)!;
     expect(threads.length).toBe(3);
@@ -188,7 +196,9 @@ os._exit(0)`,
     expect(cpu(leader.task)).toBeLessThan(group / 2);
     // the kernel's total is exactly the threads' own figures added up (µs)
     expect(got.reduce((n, r) => n + r.taskUserUs + r.taskSystemUs, 0)).toBe(leader.groupUserUs + leader.groupSystemUs);
-    console.log(`[taskstats] threaded child measured ${measured.toFixed(3)} s CPU, group record ${group.toFixed(3)} s, leader alone ${cpu(leader.task).toFixed(3)} s`);
+    console.log(
+      `[taskstats] threaded child measured ${measured.toFixed(3)} s CPU, group record ${group.toFixed(3)} s, leader alone ${cpu(leader.task).toFixed(3)} s`,
+    );
   });
 
   test("a leader that exits while its threads run: the last thread brings the total, and the joiner gives it to the process", async () => {
@@ -207,7 +217,10 @@ while time.process_time() - t0 < 0.3:
 os._exit(5)`,
     ]);
     expect(child.code).toBe(5);
-    const got = await recordsFor((r) => r.tgid === child.pid, (g) => g.some((r) => r.hasGroup));
+    const got = await recordsFor(
+      (r) => r.tgid === child.pid,
+      (g) => g.some((r) => r.hasGroup),
+    );
     const leader = got.find((r) => r.pid === child.pid)!;
     const last = got.find((r) => r.hasGroup)!;
     expect(got.length).toBe(3);

@@ -60,9 +60,21 @@ describe("requests", () => {
   test("CTRL_CMD_GETFAMILY for TASKSTATS, byte for byte", () => {
     const msg = encodeGetFamily("TASKSTATS", 7);
     expect([...msg]).toEqual([
-      ...le32(36), ...le16(0x10), ...le16(1), ...le32(7), ...le32(0), // nlmsghdr: len, GENL_ID_CTRL, NLM_F_REQUEST, seq, port
-      3, 1, 0, 0, // genlmsghdr: CTRL_CMD_GETFAMILY, version 1
-      ...le16(14), ...le16(2), ...ascii("TASKSTATS"), 0, 0, 0, // CTRL_ATTR_FAMILY_NAME "TASKSTATS\0", padded to 4
+      ...le32(36),
+      ...le16(0x10),
+      ...le16(1),
+      ...le32(7),
+      ...le32(0), // nlmsghdr: len, GENL_ID_CTRL, NLM_F_REQUEST, seq, port
+      3,
+      1,
+      0,
+      0, // genlmsghdr: CTRL_CMD_GETFAMILY, version 1
+      ...le16(14),
+      ...le16(2),
+      ...ascii("TASKSTATS"),
+      0,
+      0,
+      0, // CTRL_ATTR_FAMILY_NAME "TASKSTATS\0", padded to 4
     ]);
   });
 
@@ -70,9 +82,19 @@ describe("requests", () => {
     const reg = encodeRegisterCpus(31, "0-1", 2);
     const dereg = encodeDeregisterCpus(31, "0-1", 3);
     const expected = (attr: number, seq: number) => [
-      ...le32(28), ...le16(31), ...le16(1 | 4), ...le32(seq), ...le32(0),
-      1, 1, 0, 0, // TASKSTATS_CMD_GET, version 1
-      ...le16(8), ...le16(attr), ...ascii("0-1"), 0,
+      ...le32(28),
+      ...le16(31),
+      ...le16(1 | 4),
+      ...le32(seq),
+      ...le32(0),
+      1,
+      1,
+      0,
+      0, // TASKSTATS_CMD_GET, version 1
+      ...le16(8),
+      ...le16(attr),
+      ...ascii("0-1"),
+      0,
     ];
     expect([...reg]).toEqual(expected(3, 2));
     expect([...dereg]).toEqual(expected(4, 3));
@@ -106,7 +128,11 @@ describe("requests", () => {
 describe("MessageCursor", () => {
   test("walks a datagram of several messages, with errno, ack and DONE", () => {
     // A message whose length is not a multiple of 4: the next one starts at the aligned offset.
-    const odd = new GenlBuilder().begin(31, 0, 5, 2, 1).bytes(1, new Uint8Array([1, 2, 3])).finish().subarray(0, 27);
+    const odd = new GenlBuilder()
+      .begin(31, 0, 5, 2, 1)
+      .bytes(1, new Uint8Array([1, 2, 3]))
+      .finish()
+      .subarray(0, 27);
     new DataView(odd.buffer).setUint32(0, 27, true);
     const v = datagram(errorMessage(1, -1), odd, errorMessage(2, 0), doneMessage(3));
     const m = new MessageCursor().reset(v, 0, v.byteLength);

@@ -121,7 +121,16 @@ describe("JSON", () => {
     expect(o.event).toBe("summary");
     expect(o.time).toBe("2025-01-01T00:00:00.000Z");
     expect([o.wall, o.processes, o.failures, o.cpu, o.max_rss, o.io_bytes, o.usage_unavailable]).toEqual([3.2, 5, 3, 7.8, 500 * MiB, 65 * MiB, null]);
-    expect(o.programs[0]).toEqual({ program: "cc", processes: 3, failures: 1, signaled: 0, cpu: 5.75, max_rss: 300 * MiB, io_bytes: 15 * MiB, without_usage: 0 });
+    expect(o.programs[0]).toEqual({
+      program: "cc",
+      processes: 3,
+      failures: 1,
+      signaled: 0,
+      cpu: 5.75,
+      max_rss: 300 * MiB,
+      io_bytes: 15 * MiB,
+      without_usage: 0,
+    });
     expect(o.heaviest.map((h: { pid: number }) => h.pid)).toEqual([103, 104, 101]);
   });
 
@@ -145,13 +154,32 @@ describe("JSON", () => {
 describe("human units", () => {
   test("seconds", () => {
     expect([0, 0.005, 0.31, 9.99, 9.996, 12.34, 99.9, 100, 312, 3599, 3600, 7530].map(formatSeconds)).toEqual([
-      "0.00s", "0.01s", "0.31s", "9.99s", "10.0s", "12.3s", "99.9s", "1m40s", "5m12s", "59m59s", "1h00m", "2h05m",
+      "0.00s",
+      "0.01s",
+      "0.31s",
+      "9.99s",
+      "10.0s",
+      "12.3s",
+      "99.9s",
+      "1m40s",
+      "5m12s",
+      "59m59s",
+      "1h00m",
+      "2h05m",
     ]);
   });
 
   test("bytes", () => {
     expect([0, 512, 1024, 1536, 104 * MiB, 3.2 * MiB, 1023.9 * 1024, 1.5 * 1024 * MiB, 12 * 1024 * MiB].map(formatBytes)).toEqual([
-      "0", "512B", "1.0K", "1.5K", "104M", "3.2M", "1.0M", "1.5G", "12G",
+      "0",
+      "512B",
+      "1.0K",
+      "1.5K",
+      "104M",
+      "3.2M",
+      "1.0M",
+      "1.5G",
+      "12G",
     ]);
   });
 

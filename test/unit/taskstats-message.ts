@@ -22,7 +22,19 @@ export type Fields = Partial<Record<string, number | string>>;
 export const KERNEL_VERSION = 16;
 export const KERNEL_SIZE = 560;
 
-const WIDTH: Record<string, number> = { version: 2, ac_exitcode: 4, ac_flag: 1, ac_nice: 1, ac_sched: 1, ac_uid: 4, ac_gid: 4, ac_pid: 4, ac_ppid: 4, ac_btime: 4, ac_tgid: 4 };
+const WIDTH: Record<string, number> = {
+  version: 2,
+  ac_exitcode: 4,
+  ac_flag: 1,
+  ac_nice: 1,
+  ac_sched: 1,
+  ac_uid: 4,
+  ac_gid: 4,
+  ac_pid: 4,
+  ac_ppid: 4,
+  ac_btime: 4,
+  ac_tgid: 4,
+};
 
 export function stats(fields: Fields, size = KERNEL_SIZE): Uint8Array {
   const b = new Uint8Array(size);
@@ -74,7 +86,10 @@ export function exitMessage(s: MessageSpec): Uint8Array {
   b.nest(TASKSTATS_TYPE_AGGR_PID, flag).u32(TASKSTATS_TYPE_PID, s.pid).bytes(TASKSTATS_TYPE_STATS, s.task).endNest();
   if (s.group !== undefined) {
     if (s.pad) b.bytes(TASKSTATS_TYPE_NULL, new Uint8Array(0));
-    b.nest(TASKSTATS_TYPE_AGGR_TGID, flag).u32(TASKSTATS_TYPE_TGID, s.tgid ?? s.pid).bytes(TASKSTATS_TYPE_STATS, s.group).endNest();
+    b.nest(TASKSTATS_TYPE_AGGR_TGID, flag)
+      .u32(TASKSTATS_TYPE_TGID, s.tgid ?? s.pid)
+      .bytes(TASKSTATS_TYPE_STATS, s.group)
+      .endNest();
   }
   return b.finish();
 }

@@ -382,3 +382,69 @@ describe("bounds", () => {
     for (let p = 1; p <= 10_000; p++) expect(out[(p - 1) * 2]).toEqual([`exit ${p}`, p]);
   });
 });
+
+describe("lines emitted at once", () => {
+  test("nothing held and the record here: the caller's own line goes out at once, nothing is queued", () => {
+    const { j, out } = joiner();
+    j.record(rec({ pid: 10, user: 300 }), 0);
+    const own = { text: "own 10" };
+    expect(j.pushExit(10, 10, 1, true, own)).toBeNull();
+    expect(out).toEqual([["own 10", 300]]);
+    expect([j.held, j.matched]).toEqual([0, 1]);
+  });
+
+  test("a line already held: the next exit queues behind it even with its record here", () => {
+    const { j, out, exit } = joiner();
+    exit(11, 11, 0); // waits
+    j.record(rec({ pid: 12, user: 5 }), 1);
+    const slot = j.pushExit(12, 12, 1, true, { text: "own 12" });
+    expect(slot).not.toBeNull();
+    slot!.text = "exit 12";
+    j.record(rec({ pid: 11, user: 7 }), 2);
+    j.release(2);
+    expect(out).toEqual([
+      ["exit 11", 7],
+      ["exit 12", 5],
+    ]);
+  });
+
+  test("the record not here yet: the line is queued and waits as usual", () => {
+    const { j, out } = joiner();
+    const slot = j.pushExit(20, 20, 0, true, { text: "own" });
+    slot!.text = "exit 20";
+    expect(j.release(1 * MS)).toBe(0);
+    j.record(rec({ pid: 20, user: 9 }), 2 * MS);
+    j.release(2 * MS);
+    expect(out).toEqual([["exit 20", 9]]);
+  });
+});
+
+describe("a leader's exit that a thread's exec replaced", () => {
+  test("it gets the leader's own record at once, not a wait for a group total that never comes", () => {
+    const { j, out } = joiner();
+    // The leader's record: not the last of its group (the exec'ing thread lives on as the process).
+    j.record(rec({ pid: 30, user: 40, last: false }), 0);
+    j.pushExit(30, 30, 1, false).text = "exit 30 replaced";
+    expect(j.release(1)).toBe(1);
+    expect(out).toEqual([["exit 30 replaced", 40]]);
+    expect(j.missing).toBe(0);
+  });
+
+  test("taken as the process's end instead, the same line would wait for a group total and leave without figures", () => {
+    const { j, out } = joiner({ holdNs: 5 * MS });
+    j.record(rec({ pid: 30, user: 40, last: false }), 0);
+    j.pushExit(30, 30, 1).text = "exit 30";
+    expect(j.release(1)).toBe(0);
+    j.release(6 * MS);
+    expect(out).toEqual([["exit 30", null]]);
+    expect(j.missing).toBe(1);
+  });
+
+  test("its record coming after the line: the task's own figures, not the group's", () => {
+    const { j, out } = joiner();
+    j.pushExit(31, 31, 0, false).text = "exit 31 replaced";
+    j.record(rec({ pid: 31, user: 12, last: false }), 1);
+    j.release(1);
+    expect(out).toEqual([["exit 31 replaced", 12]]);
+  });
+});

@@ -15,15 +15,60 @@ import { exitMessage, KERNEL_VERSION, stats, view } from "./taskstats-message";
 // offsetof() of every field of struct taskstats in /usr/include/linux/taskstats.h
 // (version 13), as gcc on x86-64 computed it (a C program printing offsetof and sizeof).
 const GCC_OFFSETS: Record<string, number> = {
-  version: 0, ac_exitcode: 4, ac_flag: 8, ac_nice: 9, cpu_count: 16, cpu_delay_total: 24, blkio_count: 32,
-  blkio_delay_total: 40, swapin_count: 48, swapin_delay_total: 56, cpu_run_real_total: 64, cpu_run_virtual_total: 72,
-  ac_comm: 80, ac_sched: 112, ac_pad: 113, ac_uid: 120, ac_gid: 124, ac_pid: 128, ac_ppid: 132, ac_btime: 136,
-  ac_etime: 144, ac_utime: 152, ac_stime: 160, ac_minflt: 168, ac_majflt: 176, coremem: 184, virtmem: 192,
-  hiwater_rss: 200, hiwater_vm: 208, read_char: 216, write_char: 224, read_syscalls: 232, write_syscalls: 240,
-  read_bytes: 248, write_bytes: 256, cancelled_write_bytes: 264, nvcsw: 272, nivcsw: 280, ac_utimescaled: 288,
-  ac_stimescaled: 296, cpu_scaled_run_real_total: 304, freepages_count: 312, freepages_delay_total: 320,
-  thrashing_count: 328, thrashing_delay_total: 336, ac_btime64: 344, compact_count: 352, compact_delay_total: 360,
-  ac_tgid: 368, ac_tgetime: 376, ac_exe_dev: 384, ac_exe_inode: 392, wpcopy_count: 400, wpcopy_delay_total: 408,
+  version: 0,
+  ac_exitcode: 4,
+  ac_flag: 8,
+  ac_nice: 9,
+  cpu_count: 16,
+  cpu_delay_total: 24,
+  blkio_count: 32,
+  blkio_delay_total: 40,
+  swapin_count: 48,
+  swapin_delay_total: 56,
+  cpu_run_real_total: 64,
+  cpu_run_virtual_total: 72,
+  ac_comm: 80,
+  ac_sched: 112,
+  ac_pad: 113,
+  ac_uid: 120,
+  ac_gid: 124,
+  ac_pid: 128,
+  ac_ppid: 132,
+  ac_btime: 136,
+  ac_etime: 144,
+  ac_utime: 152,
+  ac_stime: 160,
+  ac_minflt: 168,
+  ac_majflt: 176,
+  coremem: 184,
+  virtmem: 192,
+  hiwater_rss: 200,
+  hiwater_vm: 208,
+  read_char: 216,
+  write_char: 224,
+  read_syscalls: 232,
+  write_syscalls: 240,
+  read_bytes: 248,
+  write_bytes: 256,
+  cancelled_write_bytes: 264,
+  nvcsw: 272,
+  nivcsw: 280,
+  ac_utimescaled: 288,
+  ac_stimescaled: 296,
+  cpu_scaled_run_real_total: 304,
+  freepages_count: 312,
+  freepages_delay_total: 320,
+  thrashing_count: 328,
+  thrashing_delay_total: 336,
+  ac_btime64: 344,
+  compact_count: 352,
+  compact_delay_total: 360,
+  ac_tgid: 368,
+  ac_tgetime: 376,
+  ac_exe_dev: 384,
+  ac_exe_inode: 392,
+  wpcopy_count: 400,
+  wpcopy_delay_total: 408,
 };
 
 describe("struct taskstats layout", () => {
@@ -99,9 +144,28 @@ describe("decodeUsageRecord", () => {
   });
 
   test("the last thread of a group: the group's CPU, the thread's peak RSS, no faults or I/O", () => {
-    const thread = stats({ ...SH, ac_pid: 4245, ac_flag: AGROUP | AXSIG, ac_comm: "worker", ac_utime: 4000, ac_stime: 92000, ac_exitcode: 1536, ac_tgetime: 238_058 });
+    const thread = stats({
+      ...SH,
+      ac_pid: 4245,
+      ac_flag: AGROUP | AXSIG,
+      ac_comm: "worker",
+      ac_utime: 4000,
+      ac_stime: 92000,
+      ac_exitcode: 1536,
+      ac_tgetime: 238_058,
+    });
     // As 6.18 sends it: the group struct has version 0, no comm, no RSS, summed CPU, switches and delays.
-    const group = stats({ version: 0, ac_utime: 51_956, ac_stime: 427_966, nvcsw: 9, nivcsw: 4, cpu_count: 120, cpu_delay_total: 475_753_638, cpu_run_virtual_total: 474_136_810, ac_etime: 950_056 });
+    const group = stats({
+      version: 0,
+      ac_utime: 51_956,
+      ac_stime: 427_966,
+      nvcsw: 9,
+      nivcsw: 4,
+      cpu_count: 120,
+      cpu_delay_total: 475_753_638,
+      cpu_run_virtual_total: 474_136_810,
+      ac_etime: 950_056,
+    });
     const msg = exitMessage({ pid: 4245, task: thread, tgid: 4242, group });
     const r = newUsageRecord();
     expect(decodeUsageRecord(view(msg), 0, msg.length, r)).toBe(true);
@@ -202,12 +266,21 @@ describe("decodeUsageRecord", () => {
 
   test("a struct shorter than its version promises is refused", () => {
     const r = newUsageRecord();
-    for (const [version, size] of [[16, 400], [13, 408], [12, 392], [10, 280]] as const) {
+    for (const [version, size] of [
+      [16, 400],
+      [13, 408],
+      [12, 392],
+      [10, 280],
+    ] as const) {
       const msg = exitMessage({ pid: 1, task: stats({ ...SH, version }, size) });
       expect(decodeUsageRecord(view(msg), 0, msg.length, r)).toBe(false);
       expect(decodeError).toContain("too short");
     }
-    for (const [version, size] of [[13, 416], [12, 400], [9, 288]] as const) {
+    for (const [version, size] of [
+      [13, 416],
+      [12, 400],
+      [9, 288],
+    ] as const) {
       const msg = exitMessage({ pid: 1, task: stats({ ...SH, version }, size) });
       expect(decodeUsageRecord(view(msg), 0, msg.length, r)).toBe(true);
     }
@@ -251,8 +324,18 @@ describe("decodeUsageRecord", () => {
     const r = newUsageRecord();
     decodeUsageRecord(view(msg), 0, msg.length, r);
     expect(JSON.parse(usageJson(r.task))).toEqual({
-      user: 0.31, system: 0.02, max_rss: 106_496 * 1024, read_bytes: 4096, write_bytes: 10485760, read_chars: 12345,
-      write_chars: 10485767, voluntary_switches: 11, involuntary_switches: 3, minor_faults: 26000, major_faults: 2, cpu_delay: null,
+      user: 0.31,
+      system: 0.02,
+      max_rss: 106_496 * 1024,
+      read_bytes: 4096,
+      write_bytes: 10485760,
+      read_chars: 12345,
+      write_chars: 10485767,
+      voluntary_switches: 11,
+      involuntary_switches: 3,
+      minor_faults: 26000,
+      major_faults: 2,
+      cpu_delay: null,
     });
   });
 });
