@@ -4,6 +4,7 @@
  * process exits and renders; names and command lines come in already escaped.
  */
 import type { Usage } from "./record";
+import { formatBytes, formatSeconds } from "./units";
 
 /** One process that ended, as the summary needs it. */
 export interface SummaryExit {
@@ -182,19 +183,23 @@ export class Summary {
     } else {
       if (partial) out += `* without the figures of ${t.withoutUsage} process${t.withoutUsage === 1 ? "" : "es"} (their records did not come)\n`;
       if (this.heavy.length > 0) {
-        out += "Heaviest:\n";
+        out += "Heaviest (CPU, max RSS, PID, command line):\n";
         const cw = Math.max(...this.heavy.map((h) => formatSeconds(h.cpu).length));
         const rw = Math.max(...this.heavy.map((h) => opt(h.maxRss, formatBytes).length));
+        const pw = Math.max(...this.heavy.map((h) => String(h.pid).length));
         for (const h of this.heavy) {
-          out += `  ${formatSeconds(h.cpu).padStart(cw)}  ${opt(h.maxRss, formatBytes).padStart(rw)}  ${h.pid}  ${h.cmdline ?? h.program}\n`;
+          out += `  ${formatSeconds(h.cpu).padStart(cw)}  ${opt(h.maxRss, formatBytes).padStart(rw)}  ${String(h.pid).padStart(pw)}  ${h.cmdline ?? h.program}\n`;
         }
       }
     }
     return out;
   }
 
-  /** The summary as one JSON object (`"event":"summary"`); `prefix` lets the caller put fields such as "time" first. */
-  renderJson(wall: number, prefix = ""): string {
+  /**
+   * The summary as one JSON object (`"event":"summary"`); `before` and `after` let the
+   * caller put its own fields around "event" (such as "time" before and "version" after).
+   */
+  renderJson(wall: number, before = "", after = ""): string {
     const t = this.totals();
     const programs = this.rows().map(
       (r) =>
@@ -212,7 +217,7 @@ export class Summary {
         "]"
       : "null";
     return (
-      `{${prefix}"event":"summary","wall":${num(wall, 6)},"processes":${t.processes},"failures":${t.failures}` +
+      `{${before}"event":"summary",${after}"wall":${num(wall, 6)},"processes":${t.processes},"failures":${t.failures}` +
       `,"cpu":${num(t.cpu, 6)},"max_rss":${num(t.maxRss)},"io_bytes":${num(t.io)},"without_usage":${t.withoutUsage}` +
       `,"usage_unavailable":${this.usageReason === null ? "null" : str(this.usageReason)}` +
       `,"programs":[${programs.join(",")}],"heaviest":${heaviest}}\n`
@@ -229,37 +234,4 @@ function num(v: number | null, digits?: number): string {
 
 function opt(v: number | null, f: (v: number) => string): string {
   return v === null ? "n/a" : f(v);
-}
-
-/** Seconds as people read them at a glance: 0.31s, 12.3s, 5m12s, 2h05m. */
-export function formatSeconds(s: number): string {
-  if (s < 9.995) return `${s.toFixed(2)}s`;
-  if (s < 99.95) return `${s.toFixed(1)}s`;
-  if (s < 3600) {
-    const m = Math.floor(s / 60);
-    return `${m}m${String(Math.floor(s - m * 60)).padStart(2, "0")}s`;
-  }
-  const h = Math.floor(s / 3600);
-  return `${h}h${String(Math.floor((s - h * 3600) / 60)).padStart(2, "0")}m`;
-}
-
-const UNITS = ["K", "M", "G", "T", "P"];
-
-/** Bytes in binary units, as top and ps show memory: 0, 512B, 3.2K, 104M, 1.5G. */
-export function formatBytes(n: number): string {
-  if (n < 1024) return n === 0 ? "0" : `${Math.round(n)}B`;
-  let v = n / 1024;
-  let u = 0;
-  while (v >= 1023.5 && u < UNITS.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return v < 9.95 ? `${v.toFixed(1)}${UNITS[u]}` : `${Math.round(v)}${UNITS[u]}`;
-}
-
-/** The short usage figures an exit line shows: `cpu 0.31s rss 104M` (or n/a for each missing). */
-export function usageText(u: Usage | null): string {
-  if (u === null) return "cpu n/a rss n/a";
-  const cpu = u.user !== null && u.system !== null ? formatSeconds(u.user + u.system) : "n/a";
-  return `cpu ${cpu} rss ${u.maxRss === null ? "n/a" : formatBytes(u.maxRss)}`;
 }

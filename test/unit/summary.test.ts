@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import type { Usage } from "../../src/usage/record";
 import { newUsage } from "../../src/usage/record";
-import { formatBytes, formatSeconds, Summary, usageText } from "../../src/usage/summary";
+import { Summary } from "../../src/usage/summary";
+import { formatBytes, formatSeconds, usageText } from "../../src/usage/units";
 
 const MiB = 1048576;
 
@@ -65,7 +66,7 @@ describe("text", () => {
         "    5  7.80s     500M          65M       3  (total)",
         "",
         "Wall time 3.20s, CPU 7.80s (2.44 CPUs busy on average), 5 processes, 3 failed",
-        "Heaviest:",
+        "Heaviest (CPU, max RSS, PID, command line):",
         "  4.00s  300M  103  cc -O2 -c big.c",
         "  2.00s  500M  104  ld -o prog a.o big.o",
         "  1.50s  100M  101  cc -O2 -c a.c",
@@ -110,6 +111,15 @@ describe("text", () => {
     const text = new Summary(null).renderText(0.5);
     expect(text).toContain("    0  n/a      n/a          n/a       0  (total)");
   });
+});
+
+test("text: the heaviest list keeps its columns when PIDs differ in width", () => {
+  const s = new Summary(null);
+  s.add({ pid: 9072, program: "cc1", cmdline: "cc1 a.c", exitCode: 0, signal: null, usage: usage(0.03, 30 * MiB) });
+  s.add({ pid: 11153, program: "cc1", cmdline: "cc1 b.c", exitCode: 0, signal: null, usage: usage(0.04, 31 * MiB) });
+  const lines = s.renderText(1).split("\n");
+  const heavy = lines.slice(lines.findIndex((l) => l.startsWith("Heaviest")) + 1, -1);
+  expect(heavy).toEqual(["  0.04s  31M  11153  cc1 b.c", "  0.03s  30M   9072  cc1 a.c"]);
 });
 
 describe("JSON", () => {
