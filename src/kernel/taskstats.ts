@@ -236,6 +236,11 @@ export class TaskstatsSocket {
     }
   }
 
+  /** Every ring slot holds a datagram not yet taken: the socket may hold more. */
+  get full(): boolean {
+    return this.head - this.tail >= this.slots;
+  }
+
   /** Where datagram number n starts in `bytes`. */
   offset(n: number): number {
     return (n % this.slots) * SLOT_SIZE;

@@ -105,7 +105,6 @@ const OFF_CPU_COUNT = O.cpu_count!;
 const OFF_CPU_DELAY = O.cpu_delay_total!;
 const OFF_CPU_RUN_VIRTUAL = O.cpu_run_virtual_total!;
 const OFF_COMM = O.ac_comm!;
-const OFF_PID = O.ac_pid!;
 const OFF_PPID = O.ac_ppid!;
 const OFF_ETIME = O.ac_etime!;
 const OFF_UTIME = O.ac_utime!;

@@ -230,7 +230,7 @@ os._exit(5)`,
 
     // Feed them to the joiner in the order they came, the process's exit line pushed first.
     const out: (number | null)[] = [];
-    const j = new UsageJoiner<{ pid: number }>({ make: () => ({ pid: 0 }), emit: (l, u) => out.push(u === null ? null : cpu(u)) });
+    const j = new UsageJoiner<{ pid: number }>({ make: () => ({ pid: 0 }), emit: (_line, u) => out.push(u === null ? null : cpu(u)) });
     j.pushExit(child.pid, child.pid, 0).pid = child.pid;
     for (const r of got) j.record(r, 0);
     j.release(0);

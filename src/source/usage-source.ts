@@ -1,0 +1,74 @@
+import { TaskstatsSocket } from "../kernel/taskstats";
+import { decodeUsageRecord, newUsageRecord, type UsageRecord } from "../usage/record";
+
+/** Receive rounds per drain at most (a round fills the socket's ring of 1,024 datagrams). */
+const ROUNDS = 16;
+
+export type UsageOpen = { ok: true; source: UsageSource } | { ok: false; reason: string };
+
+/**
+ * The second event source (--usage, --summary): the kernel's per-task accounting records,
+ * one per exiting task, from the taskstats socket. Owns the socket and the decoding;
+ * callers see decoded records (one reused object) and overflows.
+ */
+export class UsageSource {
+  private readonly rec: UsageRecord = newUsageRecord();
+  private overflowsSeen = 0;
+  private undecodable = 0;
+  private sink: (rec: UsageRecord) => void = () => {};
+
+  private constructor(
+    private readonly socket: TaskstatsSocket,
+    /** The kernel dropped records (the socket's buffer was full); how many is not known. */
+    private readonly onLost: () => void,
+  ) {}
+
+  /** Subscribes, or says in one sentence why the figures will be missing (no privilege, no CONFIG_TASKSTATS, a container). */
+  static open(onLost: () => void): UsageOpen {
+    const r = TaskstatsSocket.open();
+    return r.ok ? { ok: true, source: new UsageSource(r.socket, onLost) } : { ok: false, reason: r.reason };
+  }
+
+  /** For the sleep: records waiting end it like events do. */
+  get descriptor(): number {
+    return this.socket.descriptor;
+  }
+
+  /** Datagrams cut short (longer than a slot) and messages that did not decode: records lost to pstat itself. */
+  get malformed(): number {
+    return this.undecodable + this.socket.truncated;
+  }
+
+  /** Times the kernel said it dropped records. */
+  get overflows(): number {
+    return this.socket.overflows;
+  }
+
+  /** Hands every record waiting on the socket to `sink`, decoded (the object is reused: copy what is kept). */
+  drain(sink: (rec: UsageRecord) => void): number {
+    const socket = this.socket;
+    this.sink = sink;
+    let n = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      socket.receive();
+      const more = socket.full;
+      n += socket.take(this.visit);
+      if (!more) break;
+    }
+    if (socket.overflows !== this.overflowsSeen) {
+      this.overflowsSeen = socket.overflows;
+      this.onLost();
+    }
+    return n;
+  }
+
+  /** Deregisters (the kernel stops building records for pstat) and closes. */
+  close(): void {
+    this.socket.close();
+  }
+
+  private readonly visit = (view: DataView, offset: number, length: number): void => {
+    if (decodeUsageRecord(view, offset, length, this.rec)) this.sink(this.rec);
+    else this.undecodable++;
+  };
+}
