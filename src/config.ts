@@ -52,4 +52,8 @@ export interface Config {
   command: string[] | null;
   /** Command mode: end when the command itself ends, not when its last descendant does. */
   exitWithCommand: boolean;
+  /** --usage: each exit's CPU, memory and I/O from the kernel's task accounting. */
+  usage: boolean;
+  /** --summary: what the followed job cost, as one table at its end. */
+  summary: boolean;
 }

@@ -33,6 +33,10 @@ export interface Plan {
   /** Read each exec'd command line the moment its event arrives. */
   execReadAhead: boolean;
   reads: ProcReads;
+  /** Subscribe to the kernel's per-task accounting records (--usage, --summary). */
+  usage: boolean;
+  /** --summary: every process exit of the followed job is needed, whether shown or not. */
+  summary: boolean;
 }
 
 /**
@@ -51,6 +55,7 @@ const NEEDS: { when: (c: Config) => boolean; reads: Partial<ProcReads> }[] = [
   { when: (c) => c.containers !== null || c.cgroup !== null || c.units !== null || c.excludeCgroup !== null, reads: { cgroup: true } },
   { when: (c) => c.context.cwd, reads: { cwd: true } },
   { when: (c) => c.context.login, reads: { loginuid: true } },
+  { when: (c) => c.summary, reads: { execStat: true } }, // --summary names programs by comm
 ];
 
 export function makePlan(c: Config): Plan {
@@ -76,6 +81,8 @@ export function makePlan(c: Config): Plan {
     kernelFilter: worthFiltering(mask),
     execReadAhead: show.exec || track,
     reads,
+    usage: c.usage || c.summary,
+    summary: c.summary,
   };
 }
 

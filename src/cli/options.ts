@@ -93,6 +93,16 @@ export const options = {
   },
   "exclude-user": { type: "string", valueHint: "USER[,USER...]", description: "leave out processes of USER (name or uid; real or effective)" },
   "exclude-cgroup": { type: "string", valueHint: "GLOB", description: "leave out processes whose cgroup path matches GLOB" },
+  usage: {
+    type: "boolean",
+    alias: "U",
+    description: "show what each process cost at its exit: CPU time and peak memory (JSON: also I/O, context switches, faults, CPU wait); needs root",
+  },
+  summary: {
+    type: "boolean",
+    description:
+      "command mode and --pid: at the end, one table of what the job cost per program (processes, CPU, peak memory, I/O, failures) instead of the events (add --usage, -e or -E to list them too)",
+  },
   "exit-with-command": {
     type: "boolean",
     description: "command mode: end when COMMAND exits, not when its last descendant does (the default follows the whole job, like strace -f)",

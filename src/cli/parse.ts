@@ -68,6 +68,11 @@ export function parseCli(argv: string[]): Cli {
   const allContext = flag("context");
   if (command !== null && pids !== null) throw new UsageError("--pid and a command after -- cannot be combined");
   if (flag("exit-with-command") && command === null) throw new UsageError("--exit-with-command needs a command after --");
+  const usage = flag("usage");
+  const summary = flag("summary");
+  if (summary && command === null && pids === null) throw new UsageError("--summary needs a command after -- or --pid");
+  // --summary is the job's table instead of its events, unless lines are asked for as well.
+  const summaryOnly = summary && !usage && eventList === undefined && !flag("all") && !everything;
   return {
     action: "run",
     config: {
@@ -75,7 +80,7 @@ export function parseCli(argv: string[]): Cli {
       durationMs: duration === undefined ? 0 : parseDuration(duration),
       name: { comm: flag("use-comm"), short: flag("shortname"), dirstrip: flag("dirstrip") },
       statistics: flag("statistics") || quiet || everything,
-      quiet,
+      quiet: quiet || summaryOnly,
       glyphs: flag("glyphs") || everything,
       extra: flag("extra") || everything,
       lineBuffered: flag("line-buffered"),
@@ -104,6 +109,8 @@ export function parseCli(argv: string[]): Cli {
       },
       command,
       exitWithCommand: flag("exit-with-command"),
+      usage,
+      summary,
     },
   };
 }

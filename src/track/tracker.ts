@@ -137,7 +137,8 @@ export class Tracker {
     const show = this.plan.show;
     const r = this.r;
     const thread = e.pid !== e.tgid;
-    const visible = thread ? show.clone : show.exit || (this.plan.failingExitsOnly && e.status !== 0);
+    // --summary counts every process's end, shown or not (its stage decides what is shown).
+    const visible = thread ? show.clone : show.exit || this.plan.summary || (this.plan.failingExitsOnly && e.status !== 0);
     if (!visible && !this.plan.track) return;
     const p = (r.proc = this.table.get(e.pid));
     if (visible) {
