@@ -16,9 +16,13 @@ import { readProcFile, readStat } from "./proc/procfs";
 import { ProcessTable, UNKNOWN } from "./proc/table";
 import { blankReport, type Report } from "./report";
 import { EventSource } from "./source/event-source";
+import { UsageSource } from "./source/usage-source";
 import { escapeBytes } from "./text/escape";
 import { Subtree } from "./track/subtree";
 import { Tracker } from "./track/tracker";
+import type { UsageRecord } from "./usage/record";
+import { UsageStage } from "./usage/stage";
+import { Summary } from "./usage/summary";
 
 const FLUSH_INTERVAL_MS = 100;
 /**
@@ -59,6 +63,13 @@ export class Monitor {
   /** Per-process counts are kept only when they will be shown. */
   private readonly counting: boolean;
   private source: EventSource | null = null;
+  /** --usage, --summary: the taskstats records, the stage that joins them to exits, the job's table. */
+  private usageSource: UsageSource | null = null;
+  private usage: UsageStage | null = null;
+  private summary: Summary | null = null;
+  /** --summary: when the job started and ended (CLOCK_MONOTONIC ns; the end 0 until it does). */
+  private jobStart = 0;
+  private jobEnd = 0;
   private stopRequested = false;
   /** Command mode: the child, and its wait status once its thread group has ended. */
   private child: Subprocess | null = null;
@@ -86,7 +97,7 @@ export class Monitor {
       excludeUsers: cfg.excludeUsers,
       excludeCgroup: cfg.excludeCgroup,
     });
-    this.counting = cfg.statistics || cfg.quiet;
+    this.counting = cfg.statistics;
   }
 
   /**
@@ -108,6 +119,7 @@ export class Monitor {
   /** Ends at once (a second Ctrl-C): unsubscribes and closes, writes nothing more. */
   abort(): void {
     this.source?.close();
+    this.usageSource?.close();
   }
 
   async run(): Promise<number> {
@@ -120,6 +132,7 @@ export class Monitor {
       if (!(e instanceof OutputClosed)) throw e;
     } finally {
       this.source?.close();
+      this.usageSource?.close();
       this.output.close();
     }
     if (this.cfg.command === null) return 0;
@@ -130,12 +143,14 @@ export class Monitor {
   private start(): void {
     if (!this.cfg.realtime) raisePriority();
     else if (!setRealtime()) warn("warning: cannot switch to real-time scheduling (-r needs root or CAP_SYS_NICE); carrying on");
+    if (this.plan.usage) this.openUsage();
     this.source = EventSource.open({
       rcvbuf: this.cfg.rcvbuf,
       mask: this.plan.mask,
       kernelFilter: this.plan.kernelFilter,
       readAhead: this.plan.execReadAhead ? (pid, ts) => this.table.prefetchExec(pid, ts) : null,
       onLost: (count) => this.lost(count),
+      wakeFor: this.usageSource === null ? [] : [this.usageSource.descriptor],
     });
     for (const note of this.source.notes) warn(`warning: ${note}`);
     this.tracker.preload();
@@ -150,11 +165,25 @@ export class Monitor {
       this.excluded!.adopt(this.table.entries());
     }
     if (!this.cfg.quiet) this.output.heading();
+    this.jobStart = this.clock.nowMono();
     if (this.cfg.command !== null) {
       // The heading goes out before the command can write to the same terminal or file.
       this.output.writer.flush();
       this.startCommand(this.cfg.command);
     }
+  }
+
+  /** Opens the taskstats records, or says once why the figures will be missing and carries on without. */
+  private openUsage(): void {
+    const opened = UsageSource.open(() => this.lost(-1, "usage"));
+    const reason = opened.ok ? null : opened.reason;
+    if (opened.ok) this.usageSource = opened.source;
+    else warn(`warning: no CPU, memory or I/O figures: ${reason}`);
+    this.stats.usage = this.cfg.usage;
+    this.stats.records = true;
+    this.stats.usageUnavailable = reason;
+    this.summary = this.cfg.summary ? new Summary(reason) : null;
+    this.usage = new UsageStage({ plan: this.plan, records: opened.ok, summary: this.summary, next: this.show });
   }
 
   /** Starts the command only now that every event it causes will be seen. */
@@ -175,9 +204,18 @@ export class Monitor {
    * to, else once the last of its descendants has gone too (like strace -f).
    */
   private processEnded(tgid: number, status: number): void {
-    if (this.child === null) return;
+    if (this.child === null) {
+      // --summary with --pid: the job ends with the last of the processes followed.
+      if (this.summary !== null && this.subtree !== null && this.subtree.size === 0) this.jobEnded();
+      return;
+    }
     if (tgid === this.child.pid) this.childStatus = status;
-    if (this.childStatus !== null && (this.cfg.exitWithCommand || this.subtree!.size === 0)) this.stopRequested = true;
+    if (this.childStatus !== null && (this.cfg.exitWithCommand || this.subtree!.size === 0)) this.jobEnded();
+  }
+
+  private jobEnded(): void {
+    this.stopRequested = true;
+    if (this.jobEnd === 0) this.jobEnd = this.clock.nowMono();
   }
 
   /** When events flow, and how many came since the last collection. */
@@ -209,10 +247,14 @@ export class Monitor {
         const since = writer.pendingSince;
         if (since >= 0) timeout = Math.min(timeout, since + FLUSH_INTERVAL_MS - now);
         if (this.sweepDue()) timeout = Math.min(timeout, this.lastSweep + SWEEP_MS - now);
+        if (this.usage !== null) timeout = Math.min(timeout, this.usage.deadline - now);
         // Anything but events (the time is up, or a signal woke the event loop) means: visit the loop.
         idle = !source.wait(Math.max(0, Math.ceil(timeout)), gathering);
       }
+      // An exit's record is sent before its event: taken first, it is there when the exit comes.
+      this.usageSource?.drain(this.onRecord);
       const done = source.drain(DATAGRAMS_PER_TURN, this.onEvent, this.backlogged);
+      if (this.usage !== null) this.releaseUsage();
       gathering = done >= GATHER_MIN;
       this.sinceGc += done;
       now = performance.now();
@@ -240,7 +282,15 @@ export class Monitor {
       }
     }
     // Whatever is already queued happened before the end: report it too.
+    this.usageSource?.drain(this.onRecord);
     source.drain(Infinity, this.onEvent, () => false);
+  }
+
+  /** Exits whose events came after this turn's records: their records are likely in by now. */
+  private releaseUsage(): void {
+    const usage = this.usage!;
+    if (usage.holding) this.usageSource?.drain(this.onRecord);
+    usage.release();
   }
 
   /** Held exits wait for their thread group, or a finished command for descendants whose exits were lost. */
@@ -253,7 +303,7 @@ export class Monitor {
     this.tracker.sweep(this.deliver);
     if (this.childStatus !== null && this.subtree !== null) {
       this.subtree.prune((tgid) => readStat(tgid) !== null);
-      if (this.subtree.size === 0) this.stopRequested = true;
+      if (this.subtree.size === 0) this.jobEnded();
     }
   }
 
@@ -269,8 +319,16 @@ export class Monitor {
 
   private async finish(): Promise<void> {
     this.tracker.flush(this.deliver);
+    const now = this.clock.nowMono();
+    if (this.usage !== null) {
+      this.usageSource?.drain(this.onRecord);
+      this.usage.flush();
+      this.stats.usageMissing = this.usage.missing;
+      this.stats.usageMalformed = this.usageSource?.malformed ?? 0;
+    }
     this.stats.malformed = this.source!.malformed;
-    if (this.counting) this.output.statistics(this.stats, this.clock.nowMono());
+    if (this.counting) this.output.statistics(this.stats, now);
+    if (this.summary !== null) this.output.summary(this.summary, ((this.jobEnd || now) - this.jobStart) / 1e9, now);
     // Everything asked for is written, however slow the reader; a second Ctrl-C still ends it.
     const writer = this.output.writer;
     while (!writer.flush()) {
@@ -281,27 +339,41 @@ export class Monitor {
 
   private readonly backlogged = () => this.output.writer.backlogged;
   private readonly onEvent = (e: ProcEvent) => this.tracker.apply(e, this.deliver);
+  private readonly onRecord = (rec: UsageRecord) => this.usage!.record(rec);
 
-  /** The filter, the statistics and the output, for each report the tracker hands on. */
+  /** The filter, then (--usage, --summary) the usage stage, the statistics and the output, for each report the tracker hands on. */
   private readonly deliver = (r: Report): void => {
-    if (this.filter.active && !this.filter.wanted(r.proc, r.tgid)) return;
-    if (this.counting && r.kind !== "lost") this.stats.count(r.kind, r.proc.name);
-    if (this.cfg.quiet) return;
-    if (this.cfg.context.ancestry) r.ancestors = parentsOf(r.tgid, r.proc, this.parentOf);
-    this.output.emit(r);
+    if (this.filter.active && !this.filter.wanted(r.proc, r.tgid)) {
+      this.usage?.discard(r);
+      return;
+    }
+    // Read now, while the table still has the parents: a report the usage stage holds goes out later.
+    if (!this.cfg.quiet && this.cfg.context.ancestry) r.ancestors = parentsOf(r.tgid, r.proc, this.parentOf);
+    if (this.usage !== null) this.usage.deliver(r);
+    else this.show(r);
   };
 
   private readonly parentOf = (pid: number) => this.table.peek(pid);
 
-  private lost(count: number): void {
-    if (count >= 0) this.stats.lost += count;
+  /** The statistics and the output. */
+  private readonly show = (r: Report): void => {
+    if (this.counting && r.kind !== "lost") this.stats.count(r.kind, r.proc.name, r.kind === "exit" && !r.thread ? r.usage : null);
+    if (!this.cfg.quiet) this.output.emit(r);
+  };
+
+  private lost(count: number, source: Report["lostSource"] = "events"): void {
+    if (source === "usage") this.stats.usageOverflows++;
+    else if (count >= 0) this.stats.lost += count;
     else this.stats.lostUncounted = true;
     if (this.cfg.quiet) return;
     const r = this.lostReport;
     r.kind = "lost";
     r.ts = this.clock.nowMono();
     r.count = count;
-    this.output.emit(r);
+    r.lostSource = source;
+    // Through the usage stage, if any, so that the line keeps its place behind held exits.
+    if (this.usage !== null) this.usage.deliver(r);
+    else this.output.emit(r);
   }
 }
 

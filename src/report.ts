@@ -1,6 +1,7 @@
 import type { Ancestor } from "./context/ancestry";
 import type { ReportKind } from "./events/kinds";
-import type { ProcInfo } from "./proc/table";
+import { type ProcInfo, UNKNOWN } from "./proc/table";
+import type { Usage } from "./usage/record";
 
 /**
  * One event, enriched and ready to format. The tracker fills a single instance per event
@@ -47,6 +48,10 @@ export interface Report {
   count: number;
   /** With --show-ancestry: the process's parents, nearest first (filled after the filter). */
   ancestors: Ancestor[];
+  /** lost: whose messages: the process events', or the taskstats usage records' (--usage). */
+  lostSource: "events" | "usage";
+  /** exit, with --usage or --summary: what the task or process cost; null when no record came. */
+  usage: Usage | null;
 }
 
 export function blankReport(unknown: ProcInfo): Report {
@@ -76,10 +81,27 @@ export function blankReport(unknown: ProcInfo): Report {
     egid: 0,
     count: 0,
     ancestors: [],
+    lostSource: "events",
+    usage: null,
   };
 }
 
 /** A copy that outlives the event: the process entries are copied too, as the table reuses them. */
 export function copyReport(r: Report): Report {
   return { ...r, proc: { ...r.proc }, parent: { ...r.parent }, tracer: { ...r.tracer } };
+}
+
+/** A report to copy others into (`copyReportInto`): its process entries are its own. */
+export function reportSlot(): Report {
+  return copyReport(blankReport(UNKNOWN));
+}
+
+/** Copies `from` into a slot made by `reportSlot`, process entries included, allocating nothing. */
+export function copyReportInto(to: Report, from: Report): Report {
+  const { proc, parent, tracer } = to;
+  Object.assign(to, from);
+  to.proc = Object.assign(proc, from.proc);
+  to.parent = Object.assign(parent, from.parent);
+  to.tracer = Object.assign(tracer, from.tracer);
+  return to;
 }

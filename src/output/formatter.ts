@@ -2,6 +2,7 @@ import type { Clock } from "../clock";
 import type { ContextFields } from "../config";
 import type { TimeFormat } from "../format/time";
 import type { Report } from "../report";
+import type { Summary } from "../usage/summary";
 import type { Statistics } from "./statistics";
 import type { Writer } from "./writer";
 
@@ -16,6 +17,8 @@ export interface FormatContext {
   tree: boolean;
   /** Which context to show (the report's process's `ctx`, and `ancestors`). */
   context: ContextFields;
+  /** --usage: exit lines carry what the process cost (absent: off). */
+  usage?: boolean;
 }
 
 /**
@@ -31,4 +34,6 @@ export interface Formatter {
   lines(r: Report): number;
   /** The end-of-run statistics; `afterEvents` when event lines came before them. */
   statistics(s: Statistics, ts: number, w: Writer, afterEvents: boolean): void;
+  /** --summary: the job's table at its end; `wall` in seconds. */
+  summary(s: Summary, wall: number, ts: number, w: Writer, afterOutput: boolean): void;
 }

@@ -7,6 +7,8 @@ import { type ProcInfo, UNKNOWN_NAME } from "../proc/table";
 import { ttyName } from "../proc/tty";
 import { userName } from "../proc/users";
 import type { Report } from "../report";
+import { usageJson } from "../usage/record";
+import type { Summary } from "../usage/summary";
 import type { FormatContext, Formatter } from "./formatter";
 import type { Statistics } from "./statistics";
 import type { Writer } from "./writer";
@@ -50,7 +52,10 @@ export class JsonFormatter implements Formatter {
   format(r: Report): string {
     const p = r.proc;
     let s = `{"time":${str(isoTime(this.clock.wallMs(r.ts)))},"event":"${r.kind}"`;
-    if (r.kind === "lost") return s + `,"pid":null,"tgid":null,"process":null,"cmdline":null,"comm":null,"count":${r.count >= 0 ? r.count : "null"}}\n`;
+    if (r.kind === "lost") {
+      s += `,"pid":null,"tgid":null,"process":null,"cmdline":null,"comm":null,"count":${r.count >= 0 ? r.count : "null"}`;
+      return s + (r.lostSource === "usage" ? `,"source":"taskstats"}\n` : "}\n");
+    }
     s += `,"pid":${r.pid},"tgid":${r.tgid},"process":${name(p.name)},"cmdline":${strOrNull(p.cmdline)},"comm":${name(p.comm)}`;
     s += `,"ppid":${r.ppid > 0 ? r.ppid : "null"}`;
     if (r.thread) s += `,"thread":true`;
@@ -66,6 +71,7 @@ export class JsonFormatter implements Formatter {
           `,"exit_code":${r.exitCode === null ? "null" : r.exitCode},"signal":${r.signal === null ? "null" : str(signalName(r.signal))}` +
           `,"core_dumped":${r.coreDumped},"duration":${Number.isNaN(r.duration) ? "null" : r.duration.toFixed(6)}`;
         if (r.replaced) s += `,"replaced_by_exec":true`;
+        if (this.o.usage) s += `,"usage":${r.usage === null ? "null" : usageJson(r.usage)}`;
         break;
       case "comm":
         s += `,"old_comm":${name(r.oldComm)}`;
@@ -94,12 +100,22 @@ export class JsonFormatter implements Formatter {
     const rows = stats.rows().map((row) => {
       let o = `{"process":${name(row.process)}`;
       for (const k of STAT_KINDS) o += `,"${k}":${row.counts[k]}`;
-      return o + `,"total":${row.total}}`;
+      o += `,"total":${row.total}`;
+      if (stats.usage) o += `,"cpu":${row.cpu === null ? "null" : Number(row.cpu.toFixed(6))},"max_rss":${row.maxRss ?? "null"}`;
+      return o + "}";
     });
+    const records = stats.records
+      ? `,"usage_missing":${stats.usageMissing},"usage_overflows":${stats.usageOverflows},"usage_malformed":${stats.usageMalformed}` +
+        `,"usage_unavailable":${strOrNull(stats.usageUnavailable)}`
+      : "";
     w.write(
       `{"time":${str(isoTime(this.clock.wallMs(ts)))},"event":"statistics","version":${JSON_SCHEMA_VERSION},"lost":${stats.lost},` +
-        `"lost_exact":${!stats.lostUncounted},"malformed":${stats.malformed},"processes":[${rows.join(",")}]}\n`,
+        `"lost_exact":${!stats.lostUncounted},"malformed":${stats.malformed}${records},"processes":[${rows.join(",")}]}\n`,
     );
+  }
+
+  summary(s: Summary, wall: number, ts: number, w: Writer): void {
+    w.write(s.renderJson(wall, `"time":${str(isoTime(this.clock.wallMs(ts)))},`, `"version":${JSON_SCHEMA_VERSION},`));
   }
 }
 

@@ -6,6 +6,7 @@ import { libc } from "../kernel/libc";
 import type { Report } from "../report";
 import { FORMATS } from "./formats";
 import type { Formatter } from "./formatter";
+import type { Summary } from "../usage/summary";
 import type { Statistics } from "./statistics";
 import { Writer } from "./writer";
 
@@ -19,6 +20,7 @@ export class Output {
   private linesSinceHeading = 0;
   private screenRows = 0;
   private wroteEvents = false;
+  private wroteStatistics = false;
 
   private constructor(
     private readonly fd: number,
@@ -45,6 +47,7 @@ export class Output {
       color: wantColor(terminal),
       tree: cfg.tree,
       context: cfg.context,
+      usage: cfg.usage,
     });
     return new Output(fd, cfg.output !== null, formatter, cfg.lineBuffered, cfg.command !== null);
   }
@@ -70,6 +73,11 @@ export class Output {
 
   statistics(s: Statistics, ts: number): void {
     this.formatter.statistics(s, ts, this.writer, this.wroteEvents);
+    this.wroteStatistics = true;
+  }
+
+  summary(s: Summary, wall: number, ts: number): void {
+    this.formatter.summary(s, wall, ts, this.writer, this.wroteEvents || this.wroteStatistics);
   }
 
   close(): void {

@@ -1,4 +1,6 @@
 import { LINE_KINDS, STAT_KINDS, type StatKind } from "../events/kinds";
+import type { Usage } from "../usage/record";
+import { cpuOf, formatBytes, formatSeconds } from "../usage/units";
 
 /** Per-process event counts for -S, the lost-event count and malformed messages. */
 const INDEX = Object.fromEntries(STAT_KINDS.map((k, i) => [k, i])) as Record<StatKind, number>;
@@ -7,21 +9,47 @@ export interface StatRow {
   process: string;
   counts: Record<StatKind, number>;
   total: number;
+  /** --usage: the processes' CPU seconds added up, and the largest peak RSS; null when none had figures. */
+  cpu: number | null;
+  maxRss: number | null;
 }
 
 export class Statistics {
   private readonly byName = new Map<string, Uint32Array>();
+  /** --usage: per name, CPU seconds and peak RSS (NaN until a process of that name brings figures). */
+  private readonly figures = new Map<string, Float64Array>();
   lost = 0;
   /** True when some loss could not be counted exactly (kernel-side filtering hides the gaps). */
   lostUncounted = false;
   /** Messages from the kernel that were not well-formed proc events (skipped). */
   malformed = 0;
+  /** --usage: CPU and peak-RSS columns. */
+  usage = false;
+  /** --usage or --summary: the taskstats records are counted (set with the reason when they could not be had). */
+  records = false;
+  usageUnavailable: string | null = null;
+  /** Exit lines that went on without figures: their record never came (or came too late). */
+  usageMissing = 0;
+  /** Times the taskstats socket overflowed (the kernel does not say how many records it dropped). */
+  usageOverflows = 0;
+  /** Taskstats messages cut short or not decodable. */
+  usageMalformed = 0;
 
-  count(kind: StatKind, process: string): void {
+  /** Counts one line; `usage`: a process's exit with its figures (for --usage's columns). */
+  count(kind: StatKind, process: string, usage: Usage | null = null): void {
     let c = this.byName.get(process);
     if (c === undefined) this.byName.set(process, (c = new Uint32Array(STAT_KINDS.length + 1)));
     c[INDEX[kind]]!++;
     c[STAT_KINDS.length]!++;
+    if (usage !== null && this.usage) this.addFigures(process, usage);
+  }
+
+  private addFigures(process: string, u: Usage): void {
+    let f = this.figures.get(process);
+    if (f === undefined) this.figures.set(process, (f = new Float64Array([NaN, NaN])));
+    const cpu = cpuOf(u);
+    if (cpu !== null) f[0] = Number.isNaN(f[0]!) ? cpu : f[0]! + cpu;
+    if (u.maxRss !== null) f[1] = Number.isNaN(f[1]!) ? u.maxRss : Math.max(f[1]!, u.maxRss);
   }
 
   /** Rows sorted by total, most active first (then by name, for a stable order). */
@@ -30,26 +58,53 @@ export class Statistics {
     for (const [process, c] of this.byName) {
       const counts = {} as Record<StatKind, number>;
       STAT_KINDS.forEach((k, i) => (counts[k] = c[i]!));
-      rows.push({ process, counts, total: c[STAT_KINDS.length]! });
+      const f = this.figures.get(process);
+      const known = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? null : v);
+      rows.push({ process, counts, total: c[STAT_KINDS.length]!, cpu: known(f?.[0]), maxRss: known(f?.[1]) });
     }
     return rows.sort((a, b) => b.total - a.total || (a.process < b.process ? -1 : a.process > b.process ? 1 : 0));
   }
 
-  /** The table as text, forkstat-style. */
+  /** The table as text, forkstat-style; with --usage, CPU and MaxRSS columns after Total. */
   render(): string {
     const rows = this.rows();
-    const head = [...STAT_KINDS.map((k) => LINE_KINDS[k].stat), "Total"];
+    const figures = this.usage ? ["CPU", "MaxRSS"] : [];
+    const head = [...STAT_KINDS.map((k) => LINE_KINDS[k].stat), "Total", ...figures];
     const w = head.map((h) => Math.max(h.length, 6));
-    const totals = new Array<number>(STAT_KINDS.length + 1).fill(0);
+    const counted = STAT_KINDS.length + 1;
+    const totals = new Array<number>(counted).fill(0);
+    let cpuTotal: number | null = null;
+    let rssMax: number | null = null;
+    const cells = (vals: number[], cpu: number | null, rss: number | null) => {
+      const out = vals.map((v, i) => String(v).padStart(w[i]!));
+      if (this.usage) out.push(opt(cpu, formatSeconds).padStart(w[counted]!), opt(rss, formatBytes).padStart(w[counted + 1]!));
+      return out.join(" ");
+    };
     let out = head.map((h, i) => h.padStart(w[i]!)).join(" ") + " Process\n";
     for (const r of rows) {
       const vals = [...STAT_KINDS.map((k) => r.counts[k]), r.total];
       vals.forEach((v, i) => (totals[i]! += v));
-      out += vals.map((v, i) => String(v).padStart(w[i]!)).join(" ") + " " + r.process + "\n";
+      if (r.cpu !== null) cpuTotal = (cpuTotal ?? 0) + r.cpu;
+      if (r.maxRss !== null) rssMax = Math.max(rssMax ?? 0, r.maxRss);
+      out += cells(vals, r.cpu, r.maxRss) + " " + r.process + "\n";
     }
-    out += totals.map((v, i) => String(v).padStart(w[i]!)).join(" ") + " (total)\n";
+    out += cells(totals, cpuTotal, rssMax) + " (total)\n";
     out += `Lost events: ${this.lost}${this.lostUncounted ? " (at least; some losses could not be counted)" : ""}\n`;
     if (this.malformed > 0) out += `Malformed messages skipped: ${this.malformed}\n`;
+    if (this.records) out += this.recordsText();
     return out;
   }
+
+  private recordsText(): string {
+    if (this.usageUnavailable !== null) return `Usage figures unavailable: ${this.usageUnavailable}\n`;
+    let out = `Exits without usage figures: ${this.usageMissing}\n`;
+    if (this.usageOverflows > 0)
+      out += `Usage records lost: the taskstats socket overflowed ${this.usageOverflows} time${this.usageOverflows === 1 ? "" : "s"}\n`;
+    if (this.usageMalformed > 0) out += `Malformed usage records skipped: ${this.usageMalformed}\n`;
+    return out;
+  }
+}
+
+function opt(v: number | null, f: (v: number) => string): string {
+  return v === null ? "n/a" : f(v);
 }

@@ -8,6 +8,9 @@ import type { ProcInfo } from "../proc/table";
 import { ttyName } from "../proc/tty";
 import { userName } from "../proc/users";
 import type { Report } from "../report";
+import type { Usage } from "../usage/record";
+import type { Summary } from "../usage/summary";
+import { USAGE_HEADING, writeUsageCell } from "../usage/units";
 import type { FormatContext, Formatter } from "./formatter";
 import type { Statistics } from "./statistics";
 import type { Writer } from "./writer";
@@ -62,7 +65,9 @@ export class TextFormatter implements Formatter {
     let h = this.time.heading ? this.time.heading + " " : "";
     h += "Event " + "PID".padStart(o.pidWidth);
     if (o.extra) h += " " + "UID".padStart(USER_WIDTH) + " " + "EUID".padStart(USER_WIDTH) + " " + "TTY".padEnd(TTY_WIDTH);
-    h += " " + "Info".padStart(this.infoWidth) + " " + "Duration".padStart(DURATION_WIDTH) + " Process\n";
+    h += " " + "Info".padStart(this.infoWidth) + " " + "Duration".padStart(DURATION_WIDTH);
+    if (o.usage) h += " " + USAGE_HEADING;
+    h += " Process\n";
     return h;
   }
 
@@ -74,6 +79,11 @@ export class TextFormatter implements Formatter {
   statistics(s: Statistics, _ts: number, w: Writer, afterEvents: boolean): void {
     if (afterEvents) w.write("\n");
     w.write(s.render());
+  }
+
+  summary(s: Summary, wall: number, _ts: number, w: Writer, afterOutput: boolean): void {
+    if (afterOutput) w.write("\n");
+    w.write(s.renderText(wall));
   }
 
   event(r: Report, w: Writer): void {
@@ -106,7 +116,7 @@ export class TextFormatter implements Formatter {
         } else this.info(w, LINE_KINDS.exit.glyph, signalName(r.signal) + (r.coreDumped ? "*" : ""), true);
         if (Number.isNaN(r.duration)) w.spaces(DURATION_WIDTH);
         else this.seconds(w, r.duration);
-        return this.process(w, p.name, r.depth, true);
+        return this.process(w, p.name, r.depth, true, r.usage);
       }
       case "core":
         this.start(w, r, r.pid, p, p.name.length);
@@ -141,9 +151,11 @@ export class TextFormatter implements Formatter {
         return this.process(w, p.name, r.depth);
       case "lost": {
         const text =
-          r.count >= 0
-            ? `${r.count} events lost (receive buffer overflow)`
-            : "events lost (receive buffer overflow; count unknown with a kernel-side event filter)";
+          r.lostSource === "usage"
+            ? "usage records lost (taskstats receive buffer overflow; exits without figures are counted in -S)"
+            : r.count >= 0
+              ? `${r.count} events lost (receive buffer overflow)`
+              : "events lost (receive buffer overflow; count unknown with a kernel-side event filter)";
         this.start(w, r, -1, null, text.length);
         this.info(w, LINE_KINDS.lost.glyph, r.count >= 0 ? String(r.count) : "?", true);
         return this.process(w, text, 0);
@@ -242,10 +254,17 @@ export class TextFormatter implements Formatter {
     w.uint(frac);
   }
 
-  /** The Duration column (blank unless already written) and the Process column. */
-  private process(w: Writer, name: string, depth: number, durationDone = false): void {
+  /**
+   * The Duration column (blank unless already written), with --usage the usage cell (an
+   * exit's figures, `usage` null when none came; blank for other lines), and the Process column.
+   */
+  private process(w: Writer, name: string, depth: number, durationDone = false, usage?: Usage | null): void {
     if (!durationDone) w.spaces(DURATION_WIDTH);
     w.byte(0x20);
+    if (this.o.usage) {
+      writeUsageCell(w, usage);
+      w.byte(0x20);
+    }
     if (this.o.tree && depth > 0) w.spaces(2 * Math.min(depth, MAX_INDENT));
     w.utf8(name);
     w.byte(0x0a);

@@ -25,6 +25,8 @@ export interface SourceOptions {
   readAhead: ((pid: number, ts: number) => void) | null;
   /** Events the kernel dropped: how many, or -1 when the count cannot be known. */
   onLost: (count: number) => void;
+  /** Other descriptors whose data ends a sleep as events do (the usage records' socket). */
+  wakeFor?: readonly number[];
 }
 
 /**
@@ -59,7 +61,8 @@ export class EventSource {
     this.decoder = new Decoder(conn.bytes);
     this.watch = o.readAhead !== null && o.mask !== What.EXEC && kernelFilters() ? openWatch() : null;
     this.watchDecoder = this.watch === null ? null : new Decoder(this.watch.bytes);
-    this.sleeper = new Sleeper(this.watch === null ? [conn.descriptor] : [conn.descriptor, this.watch.descriptor]);
+    const own = this.watch === null ? [conn.descriptor] : [conn.descriptor, this.watch.descriptor];
+    this.sleeper = new Sleeper([...own, ...(o.wakeFor ?? [])]);
   }
 
   /** Subscribes; throws a RuntimeError that says why when no events can be had. */
