@@ -178,7 +178,8 @@ export class Monitor {
     const opened = UsageSource.open(() => this.lost(-1, "usage"));
     const reason = opened.ok ? null : opened.reason;
     if (opened.ok) this.usageSource = opened.source;
-    else warn(`warning: no CPU, memory or I/O figures: ${reason}`);
+    // Said once: at start when exit lines will lack the figures, else by the summary at the end.
+    else if (this.cfg.usage) warn(`warning: no CPU, memory or I/O figures: ${reason}`);
     this.stats.usage = this.cfg.usage;
     this.stats.records = true;
     this.stats.usageUnavailable = reason;

@@ -96,7 +96,8 @@ export class Statistics {
   }
 
   private recordsText(): string {
-    if (this.usageUnavailable !== null) return `Usage figures unavailable: ${this.usageUnavailable}\n`;
+    // The reason was said when pstat started (JSON statistics carry it).
+    if (this.usageUnavailable !== null) return "Usage figures unavailable (no taskstats records)\n";
     let out = `Exits without usage figures: ${this.usageMissing}\n`;
     if (this.usageOverflows > 0)
       out += `Usage records lost: the taskstats socket overflowed ${this.usageOverflows} time${this.usageOverflows === 1 ? "" : "s"}\n`;
