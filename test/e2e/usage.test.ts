@@ -137,7 +137,7 @@ ${FINISH}os._exit(3)
     );
     // Lines other than exits carry no usage.
     expect(json(r.stdout).filter((e) => e.event !== "exit" && "usage" in e)).toEqual([]);
-  });
+  }, 30_000);
 
   test("text: the exit line shows cpu and rss in their own columns, the Process column stays aligned", async () => {
     const report = join(dir, "child-text.report");
@@ -156,7 +156,7 @@ ${FINISH}os._exit(3)
     expect(Number(m![2])).toBeGreaterThanOrEqual(100);
     for (const line of [exit, exec]) expect(line.slice(at)).toStartWith(PYTHON);
     expect(exit.slice(at - 21, at)).toMatch(/^cpu {2}\d\.\d\ds rss {2}\d{3}M $/);
-  });
+  }, 30_000);
 
   test("a multi-threaded child: its exit carries the whole group's CPU, each thread's exit its own", async () => {
     const report = join(dir, "threads.report");
@@ -190,7 +190,7 @@ ${FINISH}os._exit(0)
     expect(threads.length).toBe(3);
     for (const t of threads) expect(cpuOf(t.usage!)).toBeGreaterThan(0.1);
     for (const t of threads) expect(cpuOf(t.usage!)).toBeLessThan(0.25);
-  });
+  }, 30_000);
 });
 
 describe("a fork storm with --usage", () => {
@@ -247,7 +247,7 @@ describe("--summary", () => {
     expect(r.stdout).toContain("Heaviest (CPU, max RSS, PID, command line):\n");
     expect(r.stdout).toContain(`sh -c ${TREE}`);
     expect(r.stderr).toBe("");
-  });
+  }, 30_000);
 
   test("JSON: one summary object with the same counts", async () => {
     const r = await run([PSTAT, "-j", "--summary", "--", "/bin/sh", "-c", TREE]);
@@ -269,7 +269,7 @@ describe("--summary", () => {
     expect(byName).toEqual({ sh: [1, 0], sleep: [2, 0], ls: [2, 1] });
     for (const p of s.programs) expect(p.max_rss!).toBeGreaterThan(0);
     expect(s.heaviest.length).toBe(3);
-  });
+  }, 30_000);
 
   test("--pid: the job is the processes followed, and it ends with their end", async () => {
     const job = Bun.spawn(["/bin/sh", "-c", "sleep 0.6; /bin/ls /nonexistent 2>/dev/null; exit 0"], { stdio: ["ignore", "ignore", "ignore"] });
@@ -280,7 +280,7 @@ describe("--summary", () => {
     expect(s.processes).toBe(3);
     expect(s.failures).toBe(1);
     expect(s.programs.map((p) => p.program).sort()).toEqual(["ls", "sh", "sleep"]);
-  });
+  }, 30_000);
 });
 
 describe("an ordinary user", () => {
@@ -303,7 +303,7 @@ describe("an ordinary user", () => {
     expect(exits.map((e) => e.exit_code).sort()).toEqual([0, 2, 4]);
     expect(times(r.stderr, REFUSED)).toBe(1);
     expect(events.find((e) => e.event === "statistics")!.usage_unavailable).toBe(REFUSED);
-  });
+  }, 30_000);
 
   test("--summary: processes and failures counted, CPU and memory unavailable (n/a, null), never 0, the reason once", async () => {
     const tree = ["/bin/sh", "-c", "/bin/true; /bin/ls /nonexistent 2>/dev/null; exit 0"];
@@ -317,5 +317,5 @@ describe("an ordinary user", () => {
     expect([s.processes, s.failures, s.cpu, s.max_rss]).toEqual([3, 1, null, null]);
     for (const p of s.programs) expect([p.cpu, p.max_rss]).toEqual([null, null]);
     expect(times(j.stdout + j.stderr, REFUSED)).toBe(1);
-  });
+  }, 30_000);
 });

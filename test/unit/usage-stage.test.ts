@@ -1,0 +1,166 @@
+// The usage stage between the tracker and the output: exits get their records' figures,
+// lines keep their order, held reports are copies, --summary sees every process's end.
+import { describe, expect, test } from "bun:test";
+import { STAT_KINDS, type StatKind } from "../../src/events/kinds";
+import { UNKNOWN } from "../../src/proc/table";
+import { blankReport, type Report } from "../../src/report";
+import { newUsageRecord, type UsageRecord } from "../../src/usage/record";
+import { UsageStage } from "../../src/usage/stage";
+import { Summary } from "../../src/usage/summary";
+
+const ALL = Object.fromEntries(STAT_KINDS.map((k) => [k, true])) as Record<StatKind, boolean>;
+
+type Seen = [kind: string, pid: number, name: string, cpu: number | null | undefined];
+
+function stage(opts: { records?: boolean; summary?: Summary | null; show?: Partial<Record<StatKind, boolean>>; planSummary?: boolean } = {}) {
+  const seen: Seen[] = [];
+  const objects: Report[] = [];
+  const s = new UsageStage({
+    plan: { show: { ...ALL, ...opts.show }, failingExitsOnly: false, summary: opts.planSummary ?? false },
+    records: opts.records ?? true,
+    summary: opts.summary ?? null,
+    next: (r) => {
+      objects.push(r);
+      seen.push([r.kind, r.pid, r.proc.name, r.kind === "exit" ? (r.usage === null ? null : Math.round((r.usage.user! + r.usage.system!) * 1e3)) : undefined]);
+    },
+  });
+  return { s, seen, objects };
+}
+
+/** The tracker's one reused report, set to an event. */
+const live = blankReport(UNKNOWN);
+function report(kind: Report["kind"], pid: number, name: string, o: Partial<Report> = {}): Report {
+  Object.assign(live, blankReport(UNKNOWN), { kind, pid, tgid: pid, proc: { ...UNKNOWN, name, comm: name, cmdline: name, known: true }, exitCode: 0 }, o);
+  return live;
+}
+
+function rec(pid: number, cpuMs: number, o: { tgid?: number; last?: boolean; groupMs?: number } = {}): UsageRecord {
+  const r = newUsageRecord();
+  r.pid = pid;
+  r.tgid = o.tgid ?? pid;
+  r.version = 16;
+  r.lastInGroup = o.last ?? true;
+  r.taskUserUs = cpuMs * 1000;
+  r.task.user = cpuMs / 1e3;
+  r.task.system = 0;
+  r.task.maxRss = 4 << 20;
+  r.hasGroup = o.groupMs !== undefined;
+  if (o.groupMs !== undefined) {
+    r.groupUserUs = o.groupMs * 1000;
+    r.group.user = o.groupMs / 1e3;
+    r.group.system = 0;
+    r.group.maxRss = 4 << 20;
+  }
+  return r;
+}
+
+describe("joining", () => {
+  test("the record first (the usual order): the exit goes on at once, the tracker's own report, not a copy", () => {
+    const { s, seen, objects } = stage();
+    s.record(rec(10, 310));
+    const r = report("exit", 10, "make");
+    s.deliver(r);
+    expect(seen).toEqual([["exit", 10, "make", 310]]);
+    expect(objects[0]).toBe(r);
+    expect(s.holding).toBe(false);
+    expect(s.deadline).toBe(Infinity);
+  });
+
+  test("an exit before its record is held with the lines after it, as copies, and goes on in order once the record comes", () => {
+    const { s, seen, objects } = stage();
+    s.deliver(report("exit", 20, "cc"));
+    s.deliver(report("exec", 21, "ld"));
+    // The tracker reuses its report for the next event: the held lines must not change.
+    report("fork", 99, "other");
+    expect(seen).toEqual([]);
+    expect(s.holding).toBe(true);
+    expect(s.deadline).toBeGreaterThan(performance.now());
+    expect(s.deadline).toBeLessThanOrEqual(performance.now() + 5);
+    s.record(rec(20, 42));
+    s.release();
+    expect(seen).toEqual([
+      ["exit", 20, "cc", 42],
+      ["exec", 21, "ld", undefined],
+    ]);
+    expect(objects.every((o) => o !== live)).toBe(true);
+    expect(s.holding).toBe(false);
+  });
+
+  test("a record that does not come: the exit goes on without figures after the hold, counted as missing", async () => {
+    const { s, seen } = stage();
+    s.deliver(report("exit", 30, "sh"));
+    s.release();
+    expect(seen).toEqual([]);
+    await Bun.sleep(7);
+    s.release();
+    expect(seen).toEqual([["exit", 30, "sh", null]]);
+    expect(s.missing).toBe(1);
+  });
+
+  test("at the end everything held goes on", () => {
+    const { s, seen } = stage();
+    s.deliver(report("exit", 31, "a"));
+    s.deliver(report("exec", 32, "b"));
+    s.flush();
+    expect(seen.map((x) => x[1])).toEqual([31, 32]);
+  });
+
+  test("a process's exit gets its group's total; a thread's exit and a replaced leader's their own", () => {
+    const { s, seen } = stage();
+    s.record(rec(41, 100, { tgid: 40, last: false }));
+    s.deliver(report("exit", 41, "t", { tgid: 40, thread: true }));
+    s.record(rec(40, 50, { last: true, groupMs: 150 }));
+    s.deliver(report("exit", 40, "p"));
+    s.record(rec(50, 7, { last: false }));
+    s.deliver(report("exit", 50, "old", { thread: true, replaced: true }));
+    expect(seen).toEqual([
+      ["exit", 41, "t", 100],
+      ["exit", 40, "p", 150],
+      ["exit", 50, "old", 7],
+    ]);
+    expect(s.missing).toBe(0);
+  });
+
+  test("without records (no privilege): every exit goes on at once with null figures, nothing is held", () => {
+    const { s, seen } = stage({ records: false });
+    s.deliver(report("exit", 60, "x"));
+    s.record(rec(60, 5)); // ignored
+    expect(seen).toEqual([["exit", 60, "x", null]]);
+    expect([s.holding, s.missing, s.deadline]).toEqual([false, 0, Infinity]);
+  });
+
+  test("a lost line keeps its place behind held exits", () => {
+    const { s, seen } = stage();
+    s.deliver(report("exit", 70, "x"));
+    s.deliver(report("lost", 0, "", { count: 3 }));
+    s.record(rec(70, 1));
+    s.release();
+    expect(seen.map((x) => x[0])).toEqual(["exit", "lost"]);
+  });
+});
+
+describe("--summary", () => {
+  test("every process's end is counted; exits the user did not select are not shown; thread exits are not counted", () => {
+    const summary = new Summary(null);
+    const { s, seen } = stage({ summary, planSummary: true, show: { exit: false } });
+    s.record(rec(80, 20));
+    s.deliver(report("exit", 80, "cc", { exitCode: 1 }));
+    s.record(rec(81, 30));
+    s.deliver(report("exec", 82, "ld"));
+    s.record(rec(83, 5, { tgid: 84, last: false }));
+    s.deliver(report("exit", 83, "worker", { tgid: 84, thread: true }));
+    expect(seen.map((x) => x[0])).toEqual(["exec", "exit"]); // the thread's exit (clone shown), not the process's
+    const rows = summary.rows();
+    expect(rows.map((r) => [r.program, r.processes, r.failures])).toEqual([["cc", 1, 1]]);
+    expect(rows[0]!.cpu).toBeCloseTo(0.02, 9);
+  });
+
+  test("the exits the user selected are still shown", () => {
+    const summary = new Summary(null);
+    const { s, seen } = stage({ summary, planSummary: true });
+    s.record(rec(90, 1));
+    s.deliver(report("exit", 90, "cc"));
+    expect(seen.length).toBe(1);
+    expect(summary.totals().processes).toBe(1);
+  });
+});
