@@ -4,7 +4,7 @@ import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ensureInstalled } from "./bench/install";
 import { type Mode, compileLoadgen } from "./bench/loadgen";
-import { type Monitor, compileFloor, compileFloorBun, extrace, floor, floorBun, forkstat, pstat, pstatAvailable } from "./bench/monitors";
+import { type Monitor, compileFloor, compileFloorBun, extrace, floor, floorBun, forkstat, pstat, pstatAvailable, pstatUsage } from "./bench/monitors";
 import { type Options, USAGE, parseOptions } from "./bench/options";
 import { installCleanup } from "./bench/proc";
 import { legendText, markdownTable, notesText, summarise, textTable } from "./bench/report";
@@ -43,6 +43,7 @@ function preflight(opts: Options, tmp: string): { monitors: Monitor[]; skipped: 
     if (pstatAvailable(opts.pstat)) monitors.push(pstat(opts.pstat));
     else skipped.push(`pstat: ${opts.pstat} does not exist (run \`npm run build\` first)`);
   }
+  if (!opts.soak && opts.monitors.includes("pstat-usage") && pstatAvailable(opts.pstat)) monitors.push(pstatUsage(opts.pstat));
   const tooMany = Math.max(opts.n, opts.execN) > pidMax() * 0.8;
   if (tooMany) log(`warning: runs of ${opts.n} processes come close to pid_max ${pidMax()}; PIDs repeat within a run`);
   return { monitors, skipped };

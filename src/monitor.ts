@@ -7,7 +7,9 @@ import { Decoder } from "./events/decoder";
 import type { ProcEvent } from "./events/types";
 import { ProcessFilter } from "./filter";
 import { limitJit } from "./jit";
+import { AttrCursor, MessageCursor } from "./kernel/genetlink";
 import { raisePriority, setRealtime } from "./kernel/priority";
+import { TaskstatsSocket } from "./kernel/taskstats";
 import { Output } from "./output/output";
 import { Statistics } from "./output/statistics";
 import { OutputClosed, Writer } from "./output/writer";
@@ -20,9 +22,11 @@ import { UsageSource } from "./source/usage-source";
 import { escapeBytes } from "./text/escape";
 import { Subtree } from "./track/subtree";
 import { Tracker } from "./track/tracker";
-import type { UsageRecord } from "./usage/record";
+import { UsageJoiner } from "./usage/join";
+import { DECODE_FUNCTIONS, type UsageRecord } from "./usage/record";
 import { UsageStage } from "./usage/stage";
 import { Summary } from "./usage/summary";
+import { CELL_FUNCTIONS } from "./usage/units";
 
 const FLUSH_INTERVAL_MS = 100;
 /**
@@ -175,6 +179,7 @@ export class Monitor {
 
   /** Opens the taskstats records, or says once why the figures will be missing and carries on without. */
   private openUsage(): void {
+    limitJit(UsageSource, UsageStage, UsageJoiner, TaskstatsSocket, MessageCursor, AttrCursor, ...DECODE_FUNCTIONS, ...CELL_FUNCTIONS, this.onRecord);
     const opened = UsageSource.open(() => this.lost(-1, "usage"));
     const reason = opened.ok ? null : opened.reason;
     if (opened.ok) this.usageSource = opened.source;

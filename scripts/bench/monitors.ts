@@ -5,7 +5,7 @@ import { compileC } from "./cc";
 import type { Mode } from "./loadgen";
 import { type Kind, type LineParser, parseExtrace, parseExtraceStderr, parseFloor, parseForkstatLike } from "./parsers";
 
-export type MonitorName = "forkstat" | "extrace" | "floor" | "floor-bun" | "pstat";
+export type MonitorName = "forkstat" | "extrace" | "floor" | "floor-bun" | "pstat" | "pstat-usage";
 
 export interface Monitor {
   name: MonitorName;
@@ -119,6 +119,20 @@ export function pstat(path: string): Monitor {
     kinds: (mode) => (mode === "exec" ? ["fork", "exec", "exit"] : ["fork", "exit"]),
     stdout: parseForkstatLike,
     version: firstLine([path, "--version"]) || "unknown",
+  };
+}
+
+/** pstat --usage: the same storms with the kernel's taskstats record joined to every exit line. */
+export function pstatUsage(path: string): Monitor {
+  const base = pstat(path);
+  // The exit line's usage cell (`cpu  0.00s rss  1.2M`) sits before the name: read the line without it.
+  const cell = / cpu +(?:\d\S*|n\/a) rss +(?:\d\S*|n\/a) /;
+  return {
+    ...base,
+    name: "pstat-usage",
+    label: "pstat-usage (pstat --usage: taskstats figures on every exit)",
+    argv: [...base.argv, "--usage"],
+    stdout: (raw) => base.stdout(raw.replace(cell, " ")),
   };
 }
 

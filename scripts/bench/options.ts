@@ -32,7 +32,8 @@ and one command-line read per exec); "floor-bun" is the same loop in Bun
   --n N               processes per fork-storm run (default 20000)
   --exec-n N          processes per exec-storm run (default n/4)
   --producers LIST    producer processes in parallel, e.g. 2 or 2,1 (default 2,1)
-  --monitors LIST     any of forkstat,extrace,floor,floor-bun,pstat (default all)
+  --monitors LIST     any of forkstat,extrace,floor,floor-bun,pstat,pstat-usage
+                      (default all; pstat-usage is pstat --usage)
   --idle-seconds S    length of the idle CPU measurement (default 10)
   --pstat PATH        pstat binary (default dist/pstat)
   --out DIR           results directory (default bench-results)
@@ -48,7 +49,7 @@ function positiveInt(name: string, v: string | undefined, dflt: number): number 
   return n;
 }
 
-const ALL_MONITORS: MonitorName[] = ["forkstat", "extrace", "floor", "floor-bun", "pstat"];
+const ALL_MONITORS: MonitorName[] = ["forkstat", "extrace", "floor", "floor-bun", "pstat", "pstat-usage"];
 
 export function parseOptions(argv: string[]): Options {
   const { values } = parseArgs({

@@ -127,7 +127,7 @@ export function summarise(runs: RunResult[], idle: IdleResult[]): Row[] {
     row.cpuVsForkstat = { file: ratio(row.cpuUsPerEvent, fs.cpuUsPerEvent), null: ratio(row.cpuUsPerEventNull, fs.cpuUsPerEventNull) };
   }
   const modeOrder: Mode[] = ["fork", "exec"];
-  const monitorOrder = ["none", "forkstat", "extrace", "floor", "floor-bun", "pstat"];
+  const monitorOrder = ["none", "forkstat", "extrace", "floor", "floor-bun", "pstat", "pstat-usage"];
   return rows.sort(
     (a, b) =>
       modeOrder.indexOf(a.mode) - modeOrder.indexOf(b.mode) || b.producers - a.producers || monitorOrder.indexOf(a.monitor) - monitorOrder.indexOf(b.monitor),

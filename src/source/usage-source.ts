@@ -1,7 +1,10 @@
+import { limitJit } from "../jit";
 import { TaskstatsSocket } from "../kernel/taskstats";
 import { decodeUsageRecord, newUsageRecord, type UsageRecord } from "../usage/record";
 
-/** Receive rounds per drain at most (a round fills the socket's ring of 1,024 datagrams). */
+/** Datagram slots in the receive ring (2 KiB each): 1 MiB, taken in rounds. */
+const SLOTS = 512;
+/** Receive rounds per drain at most. */
 const ROUNDS = 16;
 
 export type UsageOpen = { ok: true; source: UsageSource } | { ok: false; reason: string };
@@ -21,11 +24,13 @@ export class UsageSource {
     private readonly socket: TaskstatsSocket,
     /** The kernel dropped records (the socket's buffer was full); how many is not known. */
     private readonly onLost: () => void,
-  ) {}
+  ) {
+    limitJit(this.visit); // the per-record callback, like the methods (see src/jit.ts)
+  }
 
   /** Subscribes, or says in one sentence why the figures will be missing (no privilege, no CONFIG_TASKSTATS, a container). */
   static open(onLost: () => void): UsageOpen {
-    const r = TaskstatsSocket.open();
+    const r = TaskstatsSocket.open({ slots: SLOTS });
     return r.ok ? { ok: true, source: new UsageSource(r.socket, onLost) } : { ok: false, reason: r.reason };
   }
 

@@ -451,3 +451,6 @@ function num(v: number | null, digits?: number): string {
   if (v === null) return "null";
   return digits === undefined ? String(v) : String(Number(v.toFixed(digits)));
 }
+
+/** The functions an exit record passes through, for limitJit (see src/jit.ts). */
+export const DECODE_FUNCTIONS = [decodeUsageRecord, readTask, readGroup, cpuTime, cpuDelay, hasDelayBlock, readComm, u64, copyUsage, clearUsage];

@@ -145,3 +145,6 @@ export function writeUsageCell(w: Writer, u: Usage | null | undefined): void {
     w.ascii("n/a");
   } else writeParts(w, bytesParts(rss), RSS_WIDTH);
 }
+
+/** The functions an exit line's cell passes through, for limitJit (see src/jit.ts). */
+export const CELL_FUNCTIONS = [writeUsageCell, writeParts, secondsParts, bytesParts, digits, partsLength, set, cpuOf];
