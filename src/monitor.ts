@@ -23,7 +23,7 @@ import { escapeBytes } from "./text/escape";
 import { Subtree } from "./track/subtree";
 import { Tracker } from "./track/tracker";
 import { UsageJoiner } from "./usage/join";
-import { DECODE_FUNCTIONS, type UsageRecord } from "./usage/record";
+import { DECODE_FUNCTIONS } from "./usage/record";
 import { UsageStage } from "./usage/stage";
 import { Summary } from "./usage/summary";
 import { CELL_FUNCTIONS } from "./usage/units";
@@ -179,7 +179,7 @@ export class Monitor {
 
   /** Opens the taskstats records, or says once why the figures will be missing and carries on without. */
   private openUsage(): void {
-    limitJit(UsageSource, UsageStage, UsageJoiner, TaskstatsSocket, MessageCursor, AttrCursor, ...DECODE_FUNCTIONS, ...CELL_FUNCTIONS, this.onRecord);
+    limitJit(UsageSource, UsageStage, UsageJoiner, TaskstatsSocket, MessageCursor, AttrCursor, ...DECODE_FUNCTIONS, ...CELL_FUNCTIONS, this.onEventUsage);
     const opened = UsageSource.open(() => this.lost(-1, "usage"));
     const reason = opened.ok ? null : opened.reason;
     if (opened.ok) this.usageSource = opened.source;
@@ -189,7 +189,7 @@ export class Monitor {
     this.stats.records = true;
     this.stats.usageUnavailable = reason;
     this.summary = this.cfg.summary ? new Summary(reason) : null;
-    this.usage = new UsageStage({ plan: this.plan, records: opened.ok, summary: this.summary, next: this.show });
+    this.usage = new UsageStage({ plan: this.plan, source: this.usageSource, summary: this.summary, next: this.show });
   }
 
   /** Starts the command only now that every event it causes will be seen. */
@@ -235,6 +235,9 @@ export class Monitor {
     const deadline = this.cfg.durationMs > 0 ? performance.now() + this.cfg.durationMs : Infinity;
     let lastYield = performance.now();
     let gathering = false;
+    const sink = this.usage === null ? this.onEvent : this.onEventUsage;
+    /** The events lag behind: the last turn left some queued. */
+    let behind = false;
     while (!this.stopRequested) {
       let now = performance.now();
       if (now >= deadline) break;
@@ -258,9 +261,10 @@ export class Monitor {
         idle = !source.wait(Math.max(0, Math.ceil(timeout)), gathering);
       }
       // An exit's record is sent before its event: taken first, it is there when the exit comes.
-      this.usageSource?.drain(this.onRecord);
-      const done = source.drain(DATAGRAMS_PER_TURN, this.onEvent, this.backlogged);
-      if (this.usage !== null) this.releaseUsage();
+      this.usage?.pump(behind);
+      const done = source.drain(DATAGRAMS_PER_TURN, sink, this.backlogged);
+      behind = done >= DATAGRAMS_PER_TURN || source.ready;
+      this.usage?.settle();
       gathering = done >= GATHER_MIN;
       this.sinceGc += done;
       now = performance.now();
@@ -288,15 +292,15 @@ export class Monitor {
       }
     }
     // Whatever is already queued happened before the end: report it too.
-    this.usageSource?.drain(this.onRecord);
-    source.drain(Infinity, this.onEvent, () => false);
-  }
-
-  /** Exits whose events came after this turn's records: their records are likely in by now. */
-  private releaseUsage(): void {
-    const usage = this.usage!;
-    if (usage.holding) this.usageSource?.drain(this.onRecord);
-    usage.release();
+    if (this.usage === null) source.drain(Infinity, sink, () => false);
+    else {
+      // With the records, turn by turn, so that they keep pace with their exits.
+      do {
+        this.usage.pump(behind);
+        behind = source.drain(DATAGRAMS_PER_TURN, sink, () => false) >= DATAGRAMS_PER_TURN;
+        this.usage.settle();
+      } while (behind);
+    }
   }
 
   /** Held exits wait for their thread group, or a finished command for descendants whose exits were lost. */
@@ -327,7 +331,6 @@ export class Monitor {
     this.tracker.flush(this.deliver);
     const now = this.clock.nowMono();
     if (this.usage !== null) {
-      this.usageSource?.drain(this.onRecord);
       this.usage.flush();
       this.stats.usageMissing = this.usage.missing;
       this.stats.usageMalformed = this.usageSource?.malformed ?? 0;
@@ -345,7 +348,11 @@ export class Monitor {
 
   private readonly backlogged = () => this.output.writer.backlogged;
   private readonly onEvent = (e: ProcEvent) => this.tracker.apply(e, this.deliver);
-  private readonly onRecord = (rec: UsageRecord) => this.usage!.record(rec);
+  /** With --usage or --summary: the usage stage also learns of every exit event that went by. */
+  private readonly onEventUsage = (e: ProcEvent) => {
+    this.tracker.apply(e, this.deliver);
+    if (e.kind === "exit" && e.pid !== e.tgid) this.usage!.passed(e.pid, e.tgid);
+  };
 
   /** The filter, then (--usage, --summary) the usage stage, the statistics and the output, for each report the tracker hands on. */
   private readonly deliver = (r: Report): void => {

@@ -33,7 +33,7 @@ export interface Plan {
   /** Read each exec'd command line the moment its event arrives. */
   execReadAhead: boolean;
   reads: ProcReads;
-  /** Subscribe to the kernel's per-task accounting records (--usage, --summary). */
+  /** Subscribe to the kernel's per-task accounting records: --summary, or --usage with exit lines to put them on. */
   usage: boolean;
   /** --summary: every process exit of the followed job is needed, whether shown or not. */
   summary: boolean;
@@ -81,7 +81,7 @@ export function makePlan(c: Config): Plan {
     kernelFilter: worthFiltering(mask),
     execReadAhead: show.exec || track,
     reads,
-    usage: c.usage || c.summary,
+    usage: c.summary || (c.usage && (show.exit || show.clone || c.events.has("exitnonzero"))),
     summary: c.summary,
   };
 }

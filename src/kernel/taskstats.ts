@@ -254,12 +254,14 @@ export class TaskstatsSocket {
   /**
    * Calls `visit` for every exit message (TASKSTATS_CMD_NEW, nlmsghdr at `offset`) in the
    * received datagrams, in order, and consumes them; returns how many. `visit` must not
-   * keep the view's bytes: the ring reuses them.
+   * keep the view's bytes: the ring reuses them. `max`: datagrams to take at most (the
+   * rest stay in the ring).
    */
-  take(visit: (view: DataView, offset: number, length: number) => void): number {
+  take(visit: (view: DataView, offset: number, length: number) => void, max = Infinity): number {
     let count = 0;
     const m = this.cursor;
-    for (; this.tail < this.head; this.tail++) {
+    const end = Math.min(this.head, this.tail + max);
+    for (; this.tail < end; this.tail++) {
       const slot = this.tail % this.slots;
       // msghdr.msg_flags (offset 48): MSG_TRUNC when the datagram did not fit the slot.
       if ((this.mmsgView.getInt32(slot * MMSGHDR_SIZE + 48, true) & MSG_TRUNC) !== 0) {

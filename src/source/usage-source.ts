@@ -4,8 +4,8 @@ import { decodeUsageRecord, newUsageRecord, type UsageRecord } from "../usage/re
 
 /** Datagram slots in the receive ring (2 KiB each): 1 MiB, taken in rounds. */
 const SLOTS = 512;
-/** Receive rounds per drain at most. */
-const ROUNDS = 16;
+/** Receive rounds per drain at most: 4,096 records, half what the joiner keeps. */
+const ROUNDS = 8;
 
 export type UsageOpen = { ok: true; source: UsageSource } | { ok: false; reason: string };
 
@@ -49,22 +49,25 @@ export class UsageSource {
     return this.socket.overflows;
   }
 
-  /** Hands every record waiting on the socket to `sink`, decoded (the object is reused: copy what is kept). */
-  drain(sink: (rec: UsageRecord) => void): number {
+  /**
+   * Hands the records waiting on the socket to `sink`, decoded (the object is reused: copy
+   * what is kept); `max` datagrams at most, the rest stay queued. Returns how many.
+   */
+  drain(sink: (rec: UsageRecord) => void, max = Infinity): number {
     const socket = this.socket;
     this.sink = sink;
-    let n = 0;
-    for (let round = 0; round < ROUNDS; round++) {
+    let taken = 0;
+    for (let round = 0; round < ROUNDS && taken < max; round++) {
       socket.receive();
       const more = socket.full;
-      n += socket.take(this.visit);
+      taken += socket.take(this.visit, max - taken);
       if (!more) break;
     }
     if (socket.overflows !== this.overflowsSeen) {
       this.overflowsSeen = socket.overflows;
       this.onLost();
     }
-    return n;
+    return taken;
   }
 
   /** Deregisters (the kernel stops building records for pstat) and closes. */

@@ -38,6 +38,9 @@ const READY = 1;
 const WAIT_TASK = 2;
 const WAIT_GROUP = 3;
 
+/** How long a line that went without figures is remembered (see goneTask). */
+const GONE_NS = 250e6;
+
 const KIND_TASK = 0;
 const KIND_GROUP = 1;
 
@@ -91,6 +94,14 @@ export class UsageJoiner<T> {
    * is expected, and not an unmatched one.
    */
   private readonly served = new Map<number, number>();
+  /**
+   * Exit lines that went on without figures (their hold ran out, or the queue was full):
+   * pid (task) or tgid (process) -> when. Their records, should they come after all, are
+   * dropped on arrival instead of being kept for a line that has gone, where they would
+   * take the room of records still needed. Remembered for GONE_NS only: PIDs come round.
+   */
+  private readonly goneTask = new Map<number, number>();
+  private readonly goneGroup = new Map<number, number>();
 
   private readonly sums = new Map<number, Float64Array>();
   private readonly maxGroups: number;
@@ -105,6 +116,8 @@ export class UsageJoiner<T> {
   missing = 0;
   /** Records dropped without an exit line to go with. */
   unmatched = 0;
+  /** Records that came after their line had gone on without them. */
+  late = 0;
   /** Lines released before their time because the queue was full. */
   forced = 0;
 
@@ -227,6 +240,31 @@ export class UsageJoiner<T> {
     }
   }
 
+  /**
+   * A thread's exit event has gone by (shown or not): its own record is no longer needed
+   * (a line that waits for it is matched when it comes). A leader's exit event says
+   * nothing of the kind: the process's line may come later (the leader left before its
+   * threads, or an exec replaced it), and the group's total with it may already be here.
+   */
+  passed(pid: number, tgid: number): void {
+    if (pid === tgid) return;
+    const t = this.taskByPid.get(pid);
+    if (t !== undefined && this.tgidFits(this.stashTgid[t]!, tgid)) this.consume(t);
+  }
+
+  /** The record a line for this exit would take is here (or, for a process, its group total). */
+  has(pid: number, tgid: number, whole = pid === tgid): boolean {
+    return this.taskByPid.has(pid) || (whole && this.groupByTgid.has(tgid));
+  }
+
+  /**
+   * Records that can still be kept before the oldest must be dropped. While the events
+   * lag behind the records, take no more than this: the rest wait in the socket.
+   */
+  get room(): number {
+    return Math.max(0, this.stashSize - this.taskByPid.size - this.groupByTgid.size);
+  }
+
   /** One decoded exit record. The joiner copies what it keeps; `rec` may be reused at once. */
   record(rec: UsageRecord, now: number): void {
     this.expire(now);
@@ -254,11 +292,14 @@ export class UsageJoiner<T> {
       }
     } else if (late) {
       this.served.delete(pid); // a leader whose process's line already has the group total
+    } else if (this.goneTask.delete(pid)) {
+      this.late++;
     } else {
       this.keep(KIND_TASK, pid, tgid, groupAlive, rec.task, now);
     }
 
-    if (rec.hasGroup && !groupUsed) {
+    if (rec.hasGroup && !groupUsed && this.goneGroup.delete(tgid)) this.late++;
+    else if (rec.hasGroup && !groupUsed) {
       const byGroup = this.waitingGroup.get(tgid);
       const g = byGroup ?? this.waitingLeader(tgid);
       if (g !== undefined) {
@@ -314,8 +355,14 @@ export class UsageJoiner<T> {
       this.matched++;
       return this.emit(this.items[i]!, this.usages[i]!);
     }
-    if (s === WAIT_TASK && this.waitingTask.get(this.pids[i]!) === pos) this.waitingTask.delete(this.pids[i]!);
-    if (s === WAIT_GROUP && this.waitingGroup.get(this.tgids[i]!) === pos) this.waitingGroup.delete(this.tgids[i]!);
+    if (s === WAIT_TASK && this.waitingTask.get(this.pids[i]!) === pos) {
+      this.waitingTask.delete(this.pids[i]!);
+      this.goneTask.set(this.pids[i]!, this.since[i]!);
+    }
+    if (s === WAIT_GROUP && this.waitingGroup.get(this.tgids[i]!) === pos) {
+      this.waitingGroup.delete(this.tgids[i]!);
+      this.goneGroup.set(this.tgids[i]!, this.since[i]!);
+    }
     this.missing++;
     this.emit(this.items[i]!, null);
   }
@@ -357,7 +404,11 @@ export class UsageJoiner<T> {
   }
 
   private keep(kind: number, pid: number, tgid: number, groupAlive: boolean, usage: Usage, now: number): void {
-    if (this.stashTail - this.stashHead >= this.stashSize) this.evict();
+    if (this.stashTail - this.stashHead >= this.stashSize) {
+      // Full: records already taken free their place first; else the oldest is dropped.
+      while (this.stashHead < this.stashTail && this.stashLive[this.stashHead % this.stashSize] === 0) this.stashHead++;
+      if (this.stashTail - this.stashHead >= this.stashSize) this.evict();
+    }
     const j = this.stashTail % this.stashSize;
     this.stashTail++;
     copyUsage(this.stash[j]!, usage);
@@ -397,8 +448,15 @@ export class UsageJoiner<T> {
     this.stashHead++;
   }
 
+  /** Drops the `n` oldest records (counted as unmatched): the stash is full of records no exit has come for. */
+  evictOldest(n: number): void {
+    for (let k = 0; k < n && this.stashHead < this.stashTail; k++) this.evict();
+  }
+
   private expire(now: number): void {
     while (this.stashHead < this.stashTail && now - this.stashAt[this.stashHead % this.stashSize]! >= this.keepNs) this.evict();
+    forget(this.goneTask, now - GONE_NS);
+    forget(this.goneGroup, now - GONE_NS);
     if (this.served.size === 0) return;
     for (const [pid, at] of this.served) {
       if (now - at < this.keepNs) break;
@@ -443,5 +501,14 @@ export class UsageJoiner<T> {
     g.writeChars = acc[ACC_WRITE_CHARS]!;
     g.minorFaults = acc[ACC_MINFLT]!;
     g.majorFaults = acc[ACC_MAJFLT]!;
+  }
+}
+
+/** Drops the entries of a map of times (in insertion order, so oldest first) from before `before`. */
+function forget(m: Map<number, number>, before: number): void {
+  if (m.size === 0) return;
+  for (const [key, at] of m) {
+    if (at >= before) return;
+    m.delete(key);
   }
 }

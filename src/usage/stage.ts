@@ -1,8 +1,10 @@
 import { limitJit } from "../jit";
 import type { Plan } from "../plan";
+import { UNKNOWN_NAME } from "../proc/table";
 import { copyReportInto, type Report, reportSlot } from "../report";
 import { UsageJoiner } from "./join";
-import type { UsageRecord } from "./record";
+import type { UsageSource } from "../source/usage-source";
+import { commText, type UsageRecord } from "./record";
 import type { Summary, SummaryExit } from "./summary";
 
 /**
@@ -16,12 +18,20 @@ const HOLD_MS = 5;
  * More release the oldest early, without figures.
  */
 const CAPACITY = 1024;
+/**
+ * While the events lag behind, records are taken ahead of their exits only up to the
+ * joiner's room less this, so that an exit whose record came a little out of order can
+ * still pull it in without dropping another.
+ */
+const SLACK = 256;
+/** Records an exit that finds none pulls in at most: its own is most likely just behind. */
+const PULL = 32;
 
 export interface UsageStageOptions {
   /** Which lines the user asked for: with --summary every process exit comes here, shown or not. */
   plan: Pick<Plan, "show" | "failingExitsOnly" | "summary">;
-  /** Records will come (the taskstats socket is open). If not, exits go on at once, without figures. */
-  records: boolean;
+  /** Where the records come from: null when they cannot be had, and exits go on at once, without figures. */
+  source: UsageSource | null;
   /** --summary: fed every process exit of the job. */
   summary: Summary | null;
   /** What comes after: the statistics and the output. */
@@ -40,8 +50,8 @@ export class UsageStage {
   private readonly exit: SummaryExit = { pid: 0, program: "", cmdline: null, exitCode: null, signal: null, usage: null };
 
   constructor(private readonly o: UsageStageOptions) {
-    this.joiner = o.records ? new UsageJoiner<Report>({ make: reportSlot, emit: this.joined, holdNs: HOLD_MS * 1e6, capacity: CAPACITY }) : null;
-    limitJit(this.joined); // the per-exit callback, like the methods (see src/jit.ts)
+    this.joiner = o.source !== null ? new UsageJoiner<Report>({ make: reportSlot, emit: this.joined, holdNs: HOLD_MS * 1e6, capacity: CAPACITY }) : null;
+    limitJit(this.joined, this.onRecord); // the per-exit and per-record callbacks, like the methods (see src/jit.ts)
   }
 
   /** A report that passed the filter. */
@@ -53,7 +63,10 @@ export class UsageStage {
     }
     if (r.kind === "exit") {
       // A process's end gets its group's figures; a thread's exit, or a leader's that an exec replaced, its own.
-      const slot = j.pushExit(r.pid, r.tgid, nowNs(), !r.thread, r);
+      const whole = !r.thread;
+      // Not here yet: it is most likely just behind in the socket. Taken now, nothing waits.
+      if (!j.has(r.pid, r.tgid, whole)) this.o.source!.drain(this.onRecord, Math.min(j.room, PULL));
+      const slot = j.pushExit(r.pid, r.tgid, nowNs(), whole, r);
       if (slot !== null) copyReportInto(slot, r);
       return;
     }
@@ -66,6 +79,37 @@ export class UsageStage {
     if (r.kind === "exit") this.joiner?.discard(r.pid, r.tgid);
   }
 
+  /**
+   * An exit event has gone by (after the tracker applied it). A thread's record, if not
+   * taken, is not kept waiting for a line that will not come (a thread exit not shown).
+   */
+  passed(pid: number, tgid: number): void {
+    this.joiner?.passed(pid, tgid);
+  }
+
+  /**
+   * Takes the records waiting, before the events of the same turn (an exit's record is
+   * sent before its event). While the events lag behind (`behind`: a backlog), only as
+   * many as the joiner can keep: the rest wait in the socket until their exits are near,
+   * instead of pushing out records whose exits are still queued.
+   */
+  pump(behind: boolean): void {
+    const j = this.joiner;
+    if (j !== null) this.o.source!.drain(this.onRecord, behind ? Math.max(0, j.room - SLACK) : Infinity);
+  }
+
+  /** After the turn's events: records for exits still waiting, then what can go on. */
+  settle(): void {
+    const j = this.joiner;
+    if (j === null) return;
+    if (!j.idle) {
+      // Room for the records still to come; if none, the oldest kept have no exit coming.
+      if (j.room < PULL) j.evictOldest(PULL - j.room);
+      this.o.source!.drain(this.onRecord, j.room);
+    }
+    j.release(nowNs());
+  }
+
   record(rec: UsageRecord): void {
     this.joiner?.record(rec, nowNs());
   }
@@ -75,9 +119,12 @@ export class UsageStage {
     this.joiner?.release(nowNs());
   }
 
-  /** At the end: everything held goes on, without figures if its record never came. */
+  /** At the end: the records still queued, then everything held goes on, without figures if its record never came. */
   flush(): void {
-    this.joiner?.flushAll();
+    const j = this.joiner;
+    if (j === null) return;
+    this.o.source!.drain(this.onRecord);
+    j.flushAll();
   }
 
   /** When `release` is next due (performance.now() ms); Infinity when nothing waits. */
@@ -94,6 +141,10 @@ export class UsageStage {
   get missing(): number {
     return this.joiner?.missing ?? 0;
   }
+
+  private readonly onRecord = (rec: UsageRecord): void => {
+    this.joiner!.record(rec, nowNs());
+  };
 
   private readonly joined = (r: Report, usage: Report["usage"]): void => {
     r.usage = usage;
@@ -119,7 +170,8 @@ export class UsageStage {
   private addToSummary(s: Summary, r: Report): void {
     const e = this.exit;
     e.pid = r.pid;
-    e.program = r.proc.comm;
+    // A process gone before its name could be read: its record has the kernel's.
+    e.program = r.proc.comm === UNKNOWN_NAME && r.usage !== null && r.usage.commLength > 0 ? commText(r.usage) : r.proc.comm;
     e.cmdline = r.proc.cmdline;
     e.exitCode = r.exitCode;
     e.signal = r.signal;

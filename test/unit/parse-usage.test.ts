@@ -83,3 +83,9 @@ describe("the plan", () => {
     expect(makePlan(config(["-e", "exec", "--", "make"])).reads.execStat).toBe(false);
   });
 });
+
+test("--usage without exit lines to put figures on (-e exec): no taskstats", () => {
+  expect(makePlan(config(["-U", "-e", "exec"])).usage).toBe(false);
+  expect(makePlan(config(["-U", "-e", "exec,exitnonzero"])).usage).toBe(true);
+  expect(makePlan(config(["-U", "-e", "clone"])).usage).toBe(true);
+});

@@ -162,16 +162,34 @@ describe("hold bound", () => {
     expect(j.nextDeadline()).toBe(Infinity);
   });
 
-  test("a record that comes after its exit left waits keepNs, then counts as unmatched", () => {
+  test("a record that comes after its exit left without figures is dropped on arrival, not kept for a line that has gone", () => {
     const { j, exit } = joiner({ holdNs: 5 * MS, keepNs: 1000 * MS });
     exit(1, 1, 0);
     j.release(5 * MS);
+    expect(j.missing).toBe(1);
     j.record(rec({ pid: 1, user: 1 }), 6 * MS);
-    expect(j.waitingRecords).toBe(1);
-    j.release(500 * MS);
-    expect(j.unmatched).toBe(0);
-    j.release(1006 * MS);
-    expect(j.unmatched).toBe(1);
+    expect([j.waitingRecords, j.late, j.unmatched]).toEqual([0, 1, 0]);
+  });
+
+  test("a line gone long ago (PIDs come round): a record with its pid is kept as usual", () => {
+    const { j, exit } = joiner({ holdNs: 5 * MS, keepNs: 1000 * MS });
+    exit(1, 1, 0);
+    j.release(5 * MS);
+    j.record(rec({ pid: 1, user: 1 }), 400 * MS);
+    expect([j.waitingRecords, j.late]).toEqual([1, 0]);
+    j.release(1400 * MS);
+    expect([j.waitingRecords, j.unmatched]).toEqual([0, 1]);
+  });
+
+  test("a process line that waited in vain for its group total: the total, when it comes, is dropped", () => {
+    const { j, exit } = joiner({ holdNs: 5 * MS });
+    j.record(rec({ pid: 7, user: 1, last: false }), 0); // the leader leaves first
+    exit(7, 7, 0); // waits for the group's total
+    j.release(6 * MS);
+    expect(j.missing).toBe(1);
+    j.record(rec({ pid: 8, tgid: 7, user: 2, group: { user: 3 } }), 7 * MS);
+    expect(j.late).toBe(1);
+    j.passed(8, 7); // the thread's own exit event goes by, not shown: its record is not kept either
     expect(j.waitingRecords).toBe(0);
   });
 

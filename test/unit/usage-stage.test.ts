@@ -5,6 +5,7 @@ import { STAT_KINDS, type StatKind } from "../../src/events/kinds";
 import { UNKNOWN } from "../../src/proc/table";
 import { blankReport, type Report } from "../../src/report";
 import { newUsageRecord, type UsageRecord } from "../../src/usage/record";
+import type { UsageSource } from "../../src/source/usage-source";
 import { UsageStage } from "../../src/usage/stage";
 import { Summary } from "../../src/usage/summary";
 
@@ -12,19 +13,30 @@ const ALL = Object.fromEntries(STAT_KINDS.map((k) => [k, true])) as Record<StatK
 
 type Seen = [kind: string, pid: number, name: string, cpu: number | null | undefined];
 
+/** Records as the socket would queue them: drain hands out up to `max` in order. */
+class Queued {
+  readonly queue: UsageRecord[] = [];
+  drain(sink: (r: UsageRecord) => void, max = Infinity): number {
+    let n = 0;
+    for (; n < max && this.queue.length > 0; n++) sink(this.queue.shift()!);
+    return n;
+  }
+}
+
 function stage(opts: { records?: boolean; summary?: Summary | null; show?: Partial<Record<StatKind, boolean>>; planSummary?: boolean } = {}) {
   const seen: Seen[] = [];
   const objects: Report[] = [];
+  const queued = new Queued();
   const s = new UsageStage({
     plan: { show: { ...ALL, ...opts.show }, failingExitsOnly: false, summary: opts.planSummary ?? false },
-    records: opts.records ?? true,
+    source: opts.records === false ? null : (queued as unknown as UsageSource),
     summary: opts.summary ?? null,
     next: (r) => {
       objects.push(r);
       seen.push([r.kind, r.pid, r.proc.name, r.kind === "exit" ? (r.usage === null ? null : Math.round((r.usage.user! + r.usage.system!) * 1e3)) : undefined]);
     },
   });
-  return { s, seen, objects };
+  return { s, seen, objects, queued };
 }
 
 /** The tracker's one reused report, set to an event. */
@@ -136,6 +148,64 @@ describe("joining", () => {
     s.record(rec(70, 1));
     s.release();
     expect(seen.map((x) => x[0])).toEqual(["exit", "lost"]);
+  });
+});
+
+describe("records and events in step", () => {
+  test("a backlog: while events lag, records are taken only as far as they can be kept, and every exit gets its figures", () => {
+    const { s, seen, queued } = stage();
+    const N = 20_000; // more than the joiner keeps (8,192)
+    for (let k = 0; k < N; k++) queued.queue.push(rec(100_000 + k, 1 + (k % 7)));
+    // Turn by turn, as the monitor does: records, then a batch of events (2,048 exits), then settle.
+    let next = 0;
+    let behind = true;
+    while (next < N) {
+      s.pump(behind);
+      for (const end = Math.min(N, next + 2048); next < end; next++) s.deliver(report("exit", 100_000 + next, "p"));
+      s.settle();
+      behind = next < N;
+    }
+    s.flush();
+    expect(seen.length).toBe(N);
+    expect(seen.filter((x) => x[3] === null).length).toBe(0);
+    expect(s.missing).toBe(0);
+  });
+
+  test("the same backlog with every record taken at once (not paced): the oldest are dropped and their exits go without", () => {
+    const { s, seen, queued } = stage();
+    const N = 20_000;
+    for (let k = 0; k < N; k++) queued.queue.push(rec(200_000 + k, 1));
+    s.pump(false);
+    for (let k = 0; k < N; k++) s.deliver(report("exit", 200_000 + k, "p"));
+    s.flush();
+    expect(seen.filter((x) => x[3] === null).length).toBeGreaterThan(10_000);
+  });
+
+  test("a thread exit that went by unshown does not leave its record waiting; a leader's whose threads live on stays", () => {
+    const { s, seen } = stage({ show: { clone: false } });
+    s.record(rec(301, 5, { tgid: 300, last: false }));
+    s.passed(301, 300); // the thread's exit: not shown (-e without clone)
+    s.record(rec(300, 9, { last: false })); // the leader leaves first
+    s.passed(300, 300);
+    // The threads end: the process's line comes with the group's total.
+    s.record(rec(302, 1, { tgid: 300, last: true, groupMs: 15 }));
+    s.deliver(report("exit", 300, "p"));
+    expect(seen).toEqual([["exit", 300, "p", 15]]);
+  });
+
+  test("exit_group: the group's total came before the leader's exit event, which the tracker holds; it is there when the line comes", () => {
+    const { s, seen } = stage({ show: { clone: false } });
+    // taskstats order: the leader first (not last), then the threads, the last with the total.
+    s.record(rec(400, 100, { last: false }));
+    s.record(rec(401, 110, { tgid: 400, last: false }));
+    s.record(rec(402, 105, { tgid: 400, last: true, groupMs: 315 }));
+    // connector order: the leader's exit first (held: its threads live on), then the threads'.
+    s.passed(400, 400);
+    s.passed(401, 400);
+    s.passed(402, 400);
+    s.deliver(report("exit", 400, "p")); // the tracker hands on the held line as the group ends
+    expect(seen).toEqual([["exit", 400, "p", 315]]);
+    expect(s.missing).toBe(0);
   });
 });
 
