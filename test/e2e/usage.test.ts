@@ -210,6 +210,34 @@ function loadExits(events: Json[], load: { pids: number[]; producerPids: number[
   return exits;
 }
 
+describe("exit_group", () => {
+  test("a process that exits while its threads run: its exit carries the group's CPU (the total comes with the last thread)", async () => {
+    const report = join(dir, "leader.report");
+    const leader = script(
+      "leader.py",
+      `def burn():
+    while True:
+        pass
+for _ in range(2):
+    threading.Thread(target=burn, daemon=True).start()
+t0 = time.process_time()
+while time.process_time() - t0 < 0.3:
+    pass
+${FINISH}os._exit(5)
+`,
+    );
+    for (let round = 0; round < 3; round++) {
+      const r = await run([PSTAT, "-j", "--usage", "--", PYTHON, leader, report]);
+      expect(r.code).toBe(5);
+      const me = measured(report);
+      const exit = json(r.stdout).find((e) => e.event === "exit" && e.pid === me.pid && !e.thread)!;
+      expect(exit.exit_code).toBe(5);
+      expect(exit.usage).not.toBeNull();
+      expect(Math.abs(cpuOf(exit.usage!) - me.cpu) / me.cpu).toBeLessThan(0.2);
+    }
+  }, 60_000);
+});
+
 describe("a fork storm with --usage", () => {
   const N = 5000;
 
