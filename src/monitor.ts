@@ -180,7 +180,8 @@ export class Monitor {
   /** Opens the taskstats records, or says once why the figures will be missing and carries on without. */
   private openUsage(): void {
     limitJit(UsageSource, UsageStage, UsageJoiner, TaskstatsSocket, MessageCursor, AttrCursor, ...DECODE_FUNCTIONS, ...CELL_FUNCTIONS, this.onEventUsage);
-    const opened = UsageSource.open(() => this.lost(-1, "usage"));
+    // The kernel's name of each task only for --summary (a program gone before pstat could read its own).
+    const opened = UsageSource.open(() => this.lost(-1, "usage"), this.cfg.summary);
     const reason = opened.ok ? null : opened.reason;
     if (opened.ok) this.usageSource = opened.source;
     // Said once: at start when exit lines will lack the figures, else by the summary at the end.

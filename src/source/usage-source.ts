@@ -24,14 +24,16 @@ export class UsageSource {
     private readonly socket: TaskstatsSocket,
     /** The kernel dropped records (the socket's buffer was full); how many is not known. */
     private readonly onLost: () => void,
+    /** Decode each task's name (ac_comm) too. */
+    private readonly comm: boolean,
   ) {
     limitJit(this.visit); // the per-record callback, like the methods (see src/jit.ts)
   }
 
   /** Subscribes, or says in one sentence why the figures will be missing (no privilege, no CONFIG_TASKSTATS, a container). */
-  static open(onLost: () => void): UsageOpen {
+  static open(onLost: () => void, comm = false): UsageOpen {
     const r = TaskstatsSocket.open({ slots: SLOTS });
-    return r.ok ? { ok: true, source: new UsageSource(r.socket, onLost) } : { ok: false, reason: r.reason };
+    return r.ok ? { ok: true, source: new UsageSource(r.socket, onLost, comm) } : { ok: false, reason: r.reason };
   }
 
   /** For the sleep: records waiting end it like events do. */
@@ -76,7 +78,7 @@ export class UsageSource {
   }
 
   private readonly visit = (view: DataView, offset: number, length: number): void => {
-    if (decodeUsageRecord(view, offset, length, this.rec)) this.sink(this.rec);
+    if (decodeUsageRecord(view, offset, length, this.rec, this.comm)) this.sink(this.rec);
     else this.undecodable++;
   };
 }

@@ -63,8 +63,6 @@ export class UsageJoiner<T> {
   private readonly tgids: Int32Array;
   /** The line is a whole process's exit (it gets the group's figures), not one task's. */
   private readonly whole: Uint8Array;
-  /** Where a line's usage is looked up before it is known whether the line must wait. */
-  private readonly scratch = newUsage();
   private readonly since: Float64Array;
   private head = 0;
   private tail = 0;
@@ -182,13 +180,20 @@ export class UsageJoiner<T> {
    * otherwise the line is queued: fill the slot returned.
    */
   pushExit(pid: number, tgid: number, now: number, whole?: boolean): T;
-  pushExit(pid: number, tgid: number, now: number, whole: boolean, direct: T): T | null;
-  pushExit(pid: number, tgid: number, now: number, whole = pid === tgid, direct: T | null = null): T | null {
-    const u = this.scratch;
-    const state = this.resolve(pid, tgid, whole, u, now);
+  pushExit(pid: number, tgid: number, now: number, whole: boolean, direct: T, pull?: () => void): T | null;
+  pushExit(pid: number, tgid: number, now: number, whole = pid === tgid, direct: T | null = null, pull: (() => void) | null = null): T | null {
+    let state = this.resolve(pid, tgid, whole, now);
+    if (state === WAIT_TASK && pull !== null) {
+      // Not here: most likely just behind in the socket. The caller takes a few more.
+      pull();
+      state = this.resolve(pid, tgid, whole, now);
+    }
     if (state === READY && direct !== null && this.head === this.tail) {
+      // The record's own copy goes out with the line; its slot is free once the line has gone.
+      const j = this.found;
       this.matched++;
-      this.emit(direct, u);
+      this.emit(direct, this.stash[j]!);
+      this.consume(j);
       return null;
     }
     const i = this.slot(now);
@@ -197,19 +202,22 @@ export class UsageJoiner<T> {
     this.tgids[i] = tgid;
     this.whole[i] = whole ? 1 : 0;
     if (state === READY) {
-      copyUsage(this.usages[i]!, u);
+      this.take(this.found, this.usages[i]!);
       this.ready(i);
     } else this.wait(i, pos, state, state === WAIT_GROUP ? tgid : pid);
     return this.items[i]!;
   }
 
-  /** Finds an exit's record among those here (into `into`), or says what the line must wait for. */
-  private resolve(pid: number, tgid: number, whole: boolean, into: Usage, now: number): typeof READY | typeof WAIT_TASK | typeof WAIT_GROUP {
-    if (whole) {
+  /** The stash slot of the record `resolve` found (READY); the caller takes it. */
+  private found = -1;
+
+  /** Finds an exit's record among those here (its slot in `found`), or says what the line must wait for. */
+  private resolve(pid: number, tgid: number, whole: boolean, now: number): typeof READY | typeof WAIT_TASK | typeof WAIT_GROUP {
+    if (whole && this.groupByTgid.size > 0) {
       const g = this.groupByTgid.get(tgid);
       if (g !== undefined) {
         // The process's last thread has gone already: its group total is here.
-        this.take(g, into);
+        this.found = g;
         const t = this.taskByPid.get(pid);
         if (t !== undefined && this.tgidFits(this.stashTgid[t]!, tgid)) this.consume(t);
         else this.served.set(pid, now);
@@ -223,7 +231,7 @@ export class UsageJoiner<T> {
       this.consume(t);
       return WAIT_GROUP;
     }
-    this.take(t, into);
+    this.found = t;
     return READY;
   }
 
@@ -252,11 +260,6 @@ export class UsageJoiner<T> {
     if (t !== undefined && this.tgidFits(this.stashTgid[t]!, tgid)) this.consume(t);
   }
 
-  /** The record a line for this exit would take is here (or, for a process, its group total). */
-  has(pid: number, tgid: number, whole = pid === tgid): boolean {
-    return this.taskByPid.has(pid) || (whole && this.groupByTgid.has(tgid));
-  }
-
   /**
    * Records that can still be kept before the oldest must be dropped. While the events
    * lag behind the records, take no more than this: the rest wait in the socket.
@@ -270,7 +273,7 @@ export class UsageJoiner<T> {
     this.expire(now);
     const pid = rec.pid;
     const tgid = rec.tgid;
-    const late = this.served.has(pid) && (tgid === 0 || tgid === pid);
+    const late = this.served.size > 0 && this.served.has(pid) && (tgid === 0 || tgid === pid);
     if (!late) this.addUp(rec);
     const groupAlive = rec.lastInGroup === false;
     let groupUsed = false;
@@ -292,13 +295,13 @@ export class UsageJoiner<T> {
       }
     } else if (late) {
       this.served.delete(pid); // a leader whose process's line already has the group total
-    } else if (this.goneTask.delete(pid)) {
+    } else if (this.goneTask.size > 0 && this.goneTask.delete(pid)) {
       this.late++;
     } else {
       this.keep(KIND_TASK, pid, tgid, groupAlive, rec.task, now);
     }
 
-    if (rec.hasGroup && !groupUsed && this.goneGroup.delete(tgid)) this.late++;
+    if (rec.hasGroup && !groupUsed && this.goneGroup.size > 0 && this.goneGroup.delete(tgid)) this.late++;
     else if (rec.hasGroup && !groupUsed) {
       const byGroup = this.waitingGroup.get(tgid);
       const g = byGroup ?? this.waitingLeader(tgid);
@@ -474,7 +477,7 @@ export class UsageJoiner<T> {
     const tgid = rec.tgid;
     if (tgid === 0) return;
     // A single-threaded process: its own record is the whole story.
-    if (rec.lastInGroup === true && !rec.hasGroup && !this.sums.has(tgid)) return;
+    if (rec.lastInGroup === true && !rec.hasGroup && (this.sums.size === 0 || !this.sums.has(tgid))) return;
     let acc = this.sums.get(tgid);
     if (acc === undefined) {
       if (this.sums.size >= this.maxGroups) this.sums.delete(this.sums.keys().next().value!);

@@ -215,7 +215,7 @@ export function copyUsage(to: Usage, from: Usage): Usage {
   to.cpuDelay = from.cpuDelay;
   to.exitCode = from.exitCode;
   to.elapsed = from.elapsed;
-  to.comm.set(from.comm);
+  if (from.commLength > 0) to.comm.set(from.comm);
   to.commLength = from.commLength;
   return to;
 }
@@ -283,9 +283,10 @@ const inner = new AttrCursor();
 /**
  * Decodes the TASKSTATS_CMD_NEW message whose nlmsghdr is at `offset` into `out`.
  * Returns false (and says why in `decodeError`) when the message lacks a task record or
- * its struct is shorter than its version promises.
+ * its struct is shorter than its version promises. `comm`: read ac_comm too (else
+ * commLength is 0; nothing on the exit lines needs it).
  */
-export function decodeUsageRecord(view: DataView, offset: number, length: number, out: UsageRecord): boolean {
+export function decodeUsageRecord(view: DataView, offset: number, length: number, out: UsageRecord, comm = true): boolean {
   const end = Math.min(offset + length, view.byteLength);
   let taskAt = -1;
   let taskLen = 0;
@@ -324,14 +325,14 @@ export function decodeUsageRecord(view: DataView, offset: number, length: number
   out.lastInGroup = hasTgid ? (out.flags & AGROUP) !== 0 : null;
   out.taskUserUs = u64(view, taskAt + OFF_UTIME);
   out.taskSystemUs = u64(view, taskAt + OFF_STIME);
-  readTask(view, taskAt, out.task, out.taskUserUs, out.taskSystemUs);
+  readTask(view, taskAt, out.task, out.taskUserUs, out.taskSystemUs, comm);
 
   // The group struct carries no version of its own (the kernel leaves it 0): it has the task's layout.
   out.hasGroup = groupAt >= 0 && groupLen >= requiredLength(version);
   if (out.hasGroup) {
     out.groupUserUs = u64(view, groupAt + OFF_UTIME);
     out.groupSystemUs = u64(view, groupAt + OFF_STIME);
-    readGroup(view, groupAt, taskAt, hasTgid, out.group, out.groupUserUs, out.groupSystemUs);
+    readGroup(view, groupAt, taskAt, hasTgid, out.group, out.groupUserUs, out.groupSystemUs, comm);
   } else {
     out.groupUserUs = out.groupSystemUs = 0;
     clearUsage(out.group);
@@ -353,7 +354,7 @@ function requiredLength(version: number): number {
   return MIN_LENGTH;
 }
 
-function readTask(view: DataView, at: number, u: Usage, userUs: number, systemUs: number): void {
+function readTask(view: DataView, at: number, u: Usage, userUs: number, systemUs: number, comm: boolean): void {
   cpuTime(view, at, userUs, systemUs, u);
   u.maxRss = u64(view, at + OFF_HIWATER_RSS) * 1024;
   u.readBytes = u64(view, at + OFF_READ_BYTES);
@@ -367,10 +368,11 @@ function readTask(view: DataView, at: number, u: Usage, userUs: number, systemUs
   u.cpuDelay = cpuDelay(view, at);
   u.exitCode = view.getUint32(at + OFF_EXITCODE, true);
   u.elapsed = u64(view, at + OFF_ETIME) / 1e6;
-  readComm(view, at, u);
+  if (comm) readComm(view, at, u);
+  else u.commLength = 0;
 }
 
-function readGroup(view: DataView, at: number, taskAt: number, hasTgid: boolean, u: Usage, userUs: number, systemUs: number): void {
+function readGroup(view: DataView, at: number, taskAt: number, hasTgid: boolean, u: Usage, userUs: number, systemUs: number, comm: boolean): void {
   cpuTime(view, at, userUs, systemUs, u);
   u.voluntarySwitches = u64(view, at + OFF_NVCSW);
   u.involuntarySwitches = u64(view, at + OFF_NIVCSW);
@@ -382,7 +384,8 @@ function readGroup(view: DataView, at: number, taskAt: number, hasTgid: boolean,
   u.exitCode = view.getUint32(taskAt + OFF_EXITCODE, true);
   // ac_tgetime: the process's wall time when the record is its last thread's.
   u.elapsed = hasTgid ? u64(view, taskAt + OFF_TGETIME) / 1e6 : null;
-  readComm(view, taskAt, u);
+  if (comm) readComm(view, taskAt, u);
+  else u.commLength = 0;
 }
 
 /**

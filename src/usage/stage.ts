@@ -51,7 +51,7 @@ export class UsageStage {
 
   constructor(private readonly o: UsageStageOptions) {
     this.joiner = o.source !== null ? new UsageJoiner<Report>({ make: reportSlot, emit: this.joined, holdNs: HOLD_MS * 1e6, capacity: CAPACITY }) : null;
-    limitJit(this.joined, this.onRecord); // the per-exit and per-record callbacks, like the methods (see src/jit.ts)
+    limitJit(this.joined, this.onRecord, this.pull); // the per-exit and per-record callbacks, like the methods (see src/jit.ts)
   }
 
   /** A report that passed the filter. */
@@ -63,10 +63,7 @@ export class UsageStage {
     }
     if (r.kind === "exit") {
       // A process's end gets its group's figures; a thread's exit, or a leader's that an exec replaced, its own.
-      const whole = !r.thread;
-      // Not here yet: it is most likely just behind in the socket. Taken now, nothing waits.
-      if (!j.has(r.pid, r.tgid, whole)) this.o.source!.drain(this.onRecord, Math.min(j.room, PULL));
-      const slot = j.pushExit(r.pid, r.tgid, nowNs(), whole, r);
+      const slot = j.pushExit(r.pid, r.tgid, nowNs(), !r.thread, r, this.pull);
       if (slot !== null) copyReportInto(slot, r);
       return;
     }
@@ -141,6 +138,11 @@ export class UsageStage {
   get missing(): number {
     return this.joiner?.missing ?? 0;
   }
+
+  /** An exit that finds no record pulls in a few: its own is most likely just behind in the socket. */
+  private readonly pull = (): void => {
+    this.o.source!.drain(this.onRecord, Math.min(this.joiner!.room, PULL));
+  };
 
   private readonly onRecord = (rec: UsageRecord): void => {
     this.joiner!.record(rec, nowNs());
