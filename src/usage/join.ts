@@ -71,7 +71,9 @@ export class UsageJoiner<T> {
   private readonly waitingTask = new Map<number, number>();
   private readonly waitingGroup = new Map<number, number>();
 
-  // Records waiting for their exit line: a ring in arrival order, indexed by pid (task) and tgid (group).
+  // Records waiting for their exit line, indexed by pid (task) and tgid (group). Slots are
+  // reused last freed first, so that the few in use at a time stay in the cache; a list in
+  // arrival order (slot and generation) serves expiry and eviction.
   private readonly stash: Usage[];
   private readonly stashKind: Uint8Array;
   private readonly stashLive: Uint8Array;
@@ -80,9 +82,14 @@ export class UsageJoiner<T> {
   /** A task record whose process is still alive (a leader that left before its threads). */
   private readonly stashGroupAlive: Uint8Array;
   private readonly stashAt: Float64Array;
-  private stashHead = 0;
-  private stashTail = 0;
+  private readonly stashGen: Uint32Array;
   private readonly stashSize: number;
+  private readonly free: Int32Array;
+  private freeCount: number;
+  private readonly orderSlot: Int32Array;
+  private readonly orderGen: Uint32Array;
+  private orderHead = 0;
+  private orderTail = 0;
   private readonly taskByPid = new Map<number, number>();
   private readonly groupByTgid = new Map<number, number>();
 
@@ -140,6 +147,11 @@ export class UsageJoiner<T> {
     this.stashTgid = new Int32Array(this.stashSize);
     this.stashGroupAlive = new Uint8Array(this.stashSize);
     this.stashAt = new Float64Array(this.stashSize);
+    this.stashGen = new Uint32Array(this.stashSize);
+    this.free = Int32Array.from({ length: this.stashSize }, (_, k) => this.stashSize - 1 - k);
+    this.freeCount = this.stashSize;
+    this.orderSlot = new Int32Array(this.stashSize);
+    this.orderGen = new Uint32Array(this.stashSize);
   }
 
   /** Nothing is held: a line that needs no usage may be written at once instead of pushed. */
@@ -265,7 +277,7 @@ export class UsageJoiner<T> {
    * lag behind the records, take no more than this: the rest wait in the socket.
    */
   get room(): number {
-    return Math.max(0, this.stashSize - this.taskByPid.size - this.groupByTgid.size);
+    return this.freeCount;
   }
 
   /** One decoded exit record. The joiner copies what it keeps; `rec` may be reused at once. */
@@ -407,13 +419,14 @@ export class UsageJoiner<T> {
   }
 
   private keep(kind: number, pid: number, tgid: number, groupAlive: boolean, usage: Usage, now: number): void {
-    if (this.stashTail - this.stashHead >= this.stashSize) {
-      // Full: records already taken free their place first; else the oldest is dropped.
-      while (this.stashHead < this.stashTail && this.stashLive[this.stashHead % this.stashSize] === 0) this.stashHead++;
-      if (this.stashTail - this.stashHead >= this.stashSize) this.evict();
-    }
-    const j = this.stashTail % this.stashSize;
-    this.stashTail++;
+    // Full: the oldest is dropped. (The arrival list fills first when an old record stays
+    // among many taken since: it is the oldest then.)
+    if (this.orderTail - this.orderHead >= this.stashSize) this.popOldest();
+    if (this.freeCount === 0) this.evictOldest(1);
+    const j = this.free[--this.freeCount]!;
+    const o = this.orderTail++ % this.stashSize;
+    this.orderSlot[o] = j;
+    this.orderGen[o] = ++this.stashGen[j]!;
     copyUsage(this.stash[j]!, usage);
     this.stashKind[j] = kind;
     this.stashPid[j] = pid;
@@ -434,9 +447,11 @@ export class UsageJoiner<T> {
 
   /** The record found its exit line (or was given up on deliberately). */
   private consume(j: number): void {
+    if (this.stashLive[j] === 0) return;
     this.stashLive[j] = 0;
     const map = this.stashKind[j] === KIND_TASK ? this.taskByPid : this.groupByTgid;
     if (map.get(this.stashPid[j]!) === j) map.delete(this.stashPid[j]!);
+    this.free[this.freeCount++] = j;
   }
 
   /** The record's exit line never came. */
@@ -446,18 +461,34 @@ export class UsageJoiner<T> {
     this.consume(j);
   }
 
-  private evict(): void {
-    this.drop(this.stashHead % this.stashSize);
-    this.stashHead++;
+  /** The slot of the oldest entry of the arrival list if its record is still kept, else -1 (taken since). */
+  private oldest(): number {
+    const o = this.orderHead % this.stashSize;
+    const j = this.orderSlot[o]!;
+    return this.stashGen[j] === this.orderGen[o] && this.stashLive[j] === 1 ? j : -1;
+  }
+
+  /** Takes the oldest entry off the arrival list, dropping its record if still kept. */
+  private popOldest(): void {
+    const j = this.oldest();
+    this.orderHead++;
+    if (j >= 0) this.drop(j);
   }
 
   /** Drops the `n` oldest records (counted as unmatched): the stash is full of records no exit has come for. */
   evictOldest(n: number): void {
-    for (let k = 0; k < n && this.stashHead < this.stashTail; k++) this.evict();
+    for (let k = 0; k < n && this.orderHead < this.orderTail; ) {
+      if (this.oldest() >= 0) k++;
+      this.popOldest();
+    }
   }
 
   private expire(now: number): void {
-    while (this.stashHead < this.stashTail && now - this.stashAt[this.stashHead % this.stashSize]! >= this.keepNs) this.evict();
+    while (this.orderHead < this.orderTail) {
+      const j = this.oldest();
+      if (j >= 0 && now - this.stashAt[j]! < this.keepNs) break;
+      this.popOldest();
+    }
     forget(this.goneTask, now - GONE_NS);
     forget(this.goneGroup, now - GONE_NS);
     if (this.served.size === 0) return;
