@@ -215,14 +215,19 @@ describe("exit_group", () => {
     const report = join(dir, "leader.report");
     const leader = script(
       "leader.py",
-      `def burn():
-    while True:
+      // The threads burn, then wait (alive, idle) so that the CPU the child measures is all there is.
+      `stop = threading.Event()
+never = threading.Event()
+def burn():
+    while not stop.is_set():
         pass
+    never.wait()
 for _ in range(2):
     threading.Thread(target=burn, daemon=True).start()
-t0 = time.process_time()
-while time.process_time() - t0 < 0.3:
+while time.process_time() < 0.3:
     pass
+stop.set()
+time.sleep(0.05)
 ${FINISH}os._exit(5)
 `,
     );
