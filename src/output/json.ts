@@ -101,13 +101,10 @@ export class JsonFormatter implements Formatter {
       let o = `{"process":${name(row.process)}`;
       for (const k of STAT_KINDS) o += `,"${k}":${row.counts[k]}`;
       o += `,"total":${row.total}`;
-      if (stats.usage) o += `,"cpu":${row.cpu === null ? "null" : Number(row.cpu.toFixed(6))},"max_rss":${row.maxRss ?? "null"}`;
+      o += stats.rowUsageJson(row);
       return o + "}";
     });
-    const records = stats.records
-      ? `,"usage_missing":${stats.usageMissing},"usage_overflows":${stats.usageOverflows},"usage_malformed":${stats.usageMalformed}` +
-        `,"usage_unavailable":${strOrNull(stats.usageUnavailable)}`
-      : "";
+    const records = stats.recordsJson();
     w.write(
       `{"time":${str(isoTime(this.clock.wallMs(ts)))},"event":"statistics","version":${JSON_SCHEMA_VERSION},"lost":${stats.lost},` +
         `"lost_exact":${!stats.lostUncounted},"malformed":${stats.malformed}${records},"processes":[${rows.join(",")}]}\n`,

@@ -95,6 +95,25 @@ export class Statistics {
     return out;
   }
 
+  /**
+   * JSON fields of a row with --usage (`,"cpu":…,"max_rss":…`), else "". The usage figures'
+   * JSON is written beside their text, as the exit's usage object and the summary are
+   * written by src/usage (docs/notes/usage.md lists the fields).
+   */
+  rowUsageJson(row: StatRow): string {
+    if (!this.usage) return "";
+    return `,"cpu":${row.cpu === null ? "null" : Number(row.cpu.toFixed(6))},"max_rss":${row.maxRss ?? "null"}`;
+  }
+
+  /** JSON fields counting the taskstats records (with --usage or --summary), else "". */
+  recordsJson(): string {
+    if (!this.records) return "";
+    return (
+      `,"usage_missing":${this.usageMissing},"usage_overflows":${this.usageOverflows},"usage_malformed":${this.usageMalformed}` +
+      `,"usage_unavailable":${this.usageUnavailable === null ? "null" : JSON.stringify(this.usageUnavailable)}`
+    );
+  }
+
   private recordsText(): string {
     // The reason was said when pstat started (JSON statistics carry it).
     if (this.usageUnavailable !== null) return "Usage figures unavailable (no taskstats records)\n";

@@ -58,7 +58,8 @@ describe("the exit line's usage cell", () => {
 });
 
 function context(o: Partial<FormatContext> = {}): FormatContext {
-  return { clock: new Clock(), time: "none", pidWidth: 7, glyphs: false, extra: false, color: false, tree: false, usage: true, ...o };
+  const context = { cgroup: false, ancestry: false, cwd: false, login: false };
+  return { clock: new Clock(), time: "none", pidWidth: 7, glyphs: false, extra: false, color: false, tree: false, context, usage: true, ...o };
 }
 
 function exitReport(u: Usage | null): Report {
