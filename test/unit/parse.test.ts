@@ -74,6 +74,15 @@ const ERRORS: [string[], string][] = [
   [["--context=yes"], "option --context takes no value"],
   [["--show-cwd=1"], "option --show-cwd takes no value"],
   [["--show-everything"], "unknown option --show-everything"],
+  // usage and summary
+  [["--summary"], "--summary needs a command after -- or --pid"],
+  [["--summary", "-S"], "--summary needs a command after -- or --pid"],
+  [["--summary", "--usage", "-D", "1"], "--summary needs a command after -- or --pid"],
+  [["--summary=yes", "--", "true"], "option --summary takes no value"],
+  [["--usage=1"], "option --usage takes no value"],
+  [["--no-usage"], "unknown option --no-usage"],
+  [["--Usage"], "unknown option --Usage"],
+  [["-U", "x"], "unexpected argument 'x' (a command to run goes after --)"],
 ];
 
 describe("usage errors", () => {
@@ -184,5 +193,36 @@ describe("filters", () => {
     expect(config(["--exclude-comm", "^c+$"]).excludeComm!.test("ccc")).toBe(true);
     expect(config(["--exclude-pid", "12, 34,56"]).excludePids).toEqual([12, 34, 56]);
     expect(config(["--exclude-user", "root,1000"]).excludeUsers).toEqual([0, 1000]); // every passwd has root
+  });
+});
+
+describe("--usage and --summary", () => {
+  test("-U and --usage alike; neither by default", () => {
+    expect(config(["-U"]).usage).toBe(true);
+    expect(config(["--usage"]).usage).toBe(true);
+    expect(config(["-SU"]).usage).toBe(true);
+    expect(config([]).usage).toBe(false);
+    expect(config([]).summary).toBe(false);
+  });
+
+  test("--summary with a command or --pid", () => {
+    expect(config(["--summary", "--", "make"]).summary).toBe(true);
+    expect(config(["--summary", "--pid", "1,2"]).summary).toBe(true);
+  });
+
+  test("--summary alone lists no events and prints no statistics: the table instead", () => {
+    const c = config(["--summary", "--", "make"]);
+    expect([c.quiet, c.statistics]).toEqual([true, false]);
+  });
+
+  test("--usage, -e or -E with --summary list the events too", () => {
+    for (const extra of [["--usage"], ["-U"], ["-e", "exec"], ["-E"], ["-X"]]) {
+      expect(config(["--summary", ...extra, "--", "make"]).quiet).toBe(false);
+    }
+  });
+
+  test("-q with --summary: the statistics and the table", () => {
+    const c = config(["-q", "--summary", "--", "make"]);
+    expect([c.quiet, c.statistics]).toEqual([true, true]);
   });
 });

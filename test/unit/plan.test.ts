@@ -140,3 +140,25 @@ describe("each option reads only what it needs", () => {
     expect(context(pid)).toEqual(NONE);
   });
 });
+
+describe("--usage and --summary", () => {
+  test("taskstats only with --usage or --summary", () => {
+    expect(plan().usage).toBe(false);
+    expect(plan("-U").usage).toBe(true);
+    expect(plan("--summary", "--", "make").usage).toBe(true);
+  });
+
+  test("--usage without exit lines to put figures on (-e exec): no taskstats", () => {
+    expect(plan("-U", "-e", "exec").usage).toBe(false);
+    expect(plan("-U", "-e", "exec,exitnonzero").usage).toBe(true);
+    expect(plan("-U", "-e", "clone").usage).toBe(true);
+  });
+
+  test("--summary: every process exit comes, exec's comm is read (programs are named by it)", () => {
+    const p = plan("--summary", "-e", "exec", "--", "make");
+    expect(p.summary).toBe(true);
+    expect(p.show.exit).toBe(false);
+    expect(p.reads.execStat).toBe(true);
+    expect(plan("-e", "exec", "--", "make").reads.execStat).toBe(false);
+  });
+});
