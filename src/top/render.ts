@@ -265,7 +265,7 @@ function detailLines(snap: Snapshot | null, d: Detail, room: number, c: Colors):
   const out = [c.bold(title), c.bold("     AGE      PID  COMMAND")];
   if (d.recent.length === 0) out.push("  (no exec seen in this group)");
   for (const r of d.recent) {
-    const age = snap === null ? "" : ((snap.ts - r.ts) / 1000).toFixed(1) + "s";
+    const age = snap === null ? "" : (Math.max(snap.ts - r.ts, 0) / 1000).toFixed(1) + "s";
     out.push(`${age.padStart(8)} ${String(r.pid).padStart(8)}  ${r.cmdline}`);
   }
   return out.slice(0, room);

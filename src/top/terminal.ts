@@ -149,8 +149,10 @@ export class Terminal {
   suspend(): void {
     if (!this.active) return;
     this.release();
-    process.kill(process.pid, "SIGSTOP");
-    // Runs on SIGCONT.
+    // SIGTSTP, not SIGSTOP: where no shell could continue it (an orphaned process group)
+    // the kernel discards it, and the view simply comes back.
+    process.kill(process.pid, "SIGTSTP");
+    // Runs once continued.
     this.input.setRawMode(true);
     this.input.resume();
     writeAll(this.fd, ENTER);
