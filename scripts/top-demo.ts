@@ -8,6 +8,12 @@
  *
  * --idle feeds nothing (for measuring the cost of the view itself); --crash-after throws
  * from a timer, to see the terminal restored after an uncaught exception.
+ *
+ * Idle cost of the view, 1 s refresh (CPU ticks of utime+stime over 30 s):
+ *   tmux new-session -d -s cpu -x 120 -y 40 'node_modules/.bin/bun scripts/top-demo.ts --idle'
+ *   pid=$(cat /proc/$(tmux display -p -t cpu '#{pane_pid}')/task/*\/children)
+ *   a=$(awk '{print $14+$15}' /proc/$pid/stat); sleep 30; b=$(awk '{print $14+$15}' /proc/$pid/stat)
+ *   echo "$(( (b - a) * 100 / $(getconf CLK_TCK) )) cs of CPU in 30 s"
  */
 import { TopApp } from "../src/top/app";
 import { TopBatch } from "../src/top/batch";

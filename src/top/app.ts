@@ -8,7 +8,7 @@ import type { Key } from "./keys";
 import type { Snapshot, TopModel } from "./model";
 import { initialState, renderScreen, visibleRows, type ViewState } from "./render";
 import { applyKey } from "./state";
-import { Terminal, type EndReason, type TerminalOptions } from "./terminal";
+import { ESC_WAIT_MS, Terminal, type EndReason, type TerminalOptions } from "./terminal";
 
 export interface TopAppOptions {
   model: TopModel;
@@ -63,6 +63,14 @@ export class TopApp {
       this.redraw();
     }
     return snap;
+  }
+
+  /**
+   * How long the caller may sleep outside the event loop before it visits it again: short
+   * while a lone ESC waits to be told from the start of an arrow key; otherwise no limit.
+   */
+  maxSleepMs(): number {
+    return this.terminal.pendingInput() ? ESC_WAIT_MS : Infinity;
   }
 
   /** Gives the terminal back (also done on every way out on its own). */

@@ -29,7 +29,10 @@ export interface TopEvent {
   pid: number;
   /** Its parent. */
   ppid: number;
-  /** The command line (or name when the command line is unknown) of the parent that spawned it. */
+  /**
+   * The command line (or name when the command line is unknown) of the parent that spawned
+   * it. For an exit of a process the model saw start, the key it started under is used.
+   */
   parentKey: string;
   /** The process's executable name; for a fork, the parent's program, which the child runs until it execs. */
   program: string;
@@ -296,11 +299,14 @@ export class TopModel {
       case "exit": {
         this.exits++;
         if (ev.failed) this.failed++;
+        // A process known since its fork or exec ends in the groups it counted in, even if
+        // its parent has died since (an exit names the reaper, init or a subreaper, as parent).
         const rec = this.live.get(ev.pid);
-        if (rec !== undefined) this.forget(ev.pid, rec);
         const u = ev.usage;
         for (let g = 0; g < 4; g++) {
-          const grp = this.group(g, ev);
+          const known = rec?.groups[g];
+          const grp = known !== undefined && known !== null && !known.evicted ? known : this.group(g, ev);
+          if (ev.ts > grp.lastActive) grp.lastActive = ev.ts;
           grp.exits++;
           if (ev.failed) grp.failed++;
           if (u !== null) {
@@ -309,6 +315,7 @@ export class TopModel {
             grp.measured++;
           } else grp.usageMissing++;
         }
+        if (rec !== undefined) this.forget(ev.pid, rec);
         break;
       }
     }

@@ -223,7 +223,7 @@ export const HELP_LINES: readonly string[] = [
   "  Enter          the recent command lines of the selected group",
   "  ↑ ↓ j k        move the selection; PgUp PgDn Home End",
   "  Ctrl-L         redraw",
-  "  ?              this help",
+  "  ?, h           this help",
   "",
   "Columns (per interval unless said)",
   "  START/s        processes started (forks) per second",

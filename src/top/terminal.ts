@@ -21,7 +21,7 @@ const SYNC_BEGIN = `${CSI}?2026h`;
 const SYNC_END = `${CSI}?2026l`;
 const LEAVE = `${SYNC_END}${CSI}0m${CSI}?7h${CSI}?25h${CSI}?1049l`;
 /** How long a lone ESC waits for the rest of a sequence before it counts as the Escape key. */
-const ESC_WAIT_MS = 50;
+export const ESC_WAIT_MS = 50;
 
 const SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGTERM: 15 } as const;
 type EndSignal = keyof typeof SIGNALS;
@@ -111,6 +111,14 @@ export class Terminal {
     writeAll(this.fd, ENTER);
     this.active = true;
     this.lastFrame = [];
+  }
+
+  /**
+   * Part of a key sequence is held: the Escape key is told apart only if the event loop
+   * runs again within ESC_WAIT_MS. A caller that sleeps outside the loop caps its sleep so.
+   */
+  pendingInput(): boolean {
+    return this.escTimer !== null;
   }
 
   size(): Size {

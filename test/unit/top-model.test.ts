@@ -160,6 +160,24 @@ describe("live children, exits and failures", () => {
     expect(row(snap, "parent", "sh -c loop")!.exits).toBe(3);
   });
 
+  test("an exit counts where the process started, even when it names another parent (reparented)", () => {
+    const model = new TopModel(0, { usage: true });
+    const add = feeder(model);
+    add("fork", 1, 42, { parentKey: "make all" });
+    add("exec", 2, 42, { parentKey: "make all", program: "cc1" });
+    add("exit", 3, 42, { parentKey: "/sbin/init", program: "cc1", failed: true, usage: { cpu: 1, maxRss: 5 } });
+    const snap = model.tick(1000);
+    const make = row(snap, "parent", "make all")!;
+    expect(make.exits).toBe(1);
+    expect(make.failed).toBe(1);
+    expect(make.cpu).toBe(1);
+    expect(make.live).toBe(0);
+    expect(row(snap, "parent", "/sbin/init")).toBeUndefined();
+    // One never seen before is counted under the parent its exit names.
+    add("exit", 1001, 77, { parentKey: "/sbin/init" });
+    expect(row(model.tick(2000), "parent", "/sbin/init")!.exits).toBe(1);
+  });
+
   test("a process first seen at its exec counts as live", () => {
     const model = new TopModel(0);
     const add = feeder(model);
