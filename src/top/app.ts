@@ -59,7 +59,8 @@ export class TopApp {
     const snap = this.model.tick(now);
     if (!this.state.paused || this.shown === null) {
       this.shown = snap;
-      if (this.state.detail !== null) this.state = { ...this.state, detail: { ...this.state.detail, recent: this.model.recent(this.state.detail.grouping, this.state.detail.key) } };
+      if (this.state.detail !== null)
+        this.state = { ...this.state, detail: { ...this.state.detail, recent: this.model.recent(this.state.detail.grouping, this.state.detail.key) } };
       this.redraw();
     }
     return snap;

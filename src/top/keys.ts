@@ -39,17 +39,17 @@ const ESC = 0x1b;
 const MAX_SEQUENCE = 32;
 
 const CONTROL: Record<number, KeyName> = {
-  0x03: "ctrl-c",
-  0x04: "ctrl-d",
-  0x08: "backspace",
-  0x09: "tab",
-  0x0a: "enter",
-  0x0c: "ctrl-l",
-  0x0d: "enter",
-  0x15: "ctrl-u",
-  0x17: "ctrl-w",
-  0x1a: "ctrl-z",
-  0x7f: "backspace",
+  3: "ctrl-c",
+  4: "ctrl-d",
+  8: "backspace",
+  9: "tab",
+  10: "enter",
+  12: "ctrl-l",
+  13: "enter",
+  21: "ctrl-u",
+  23: "ctrl-w",
+  26: "ctrl-z",
+  127: "backspace",
 };
 
 /** Final byte of CSI or SS3 -> key. */

@@ -364,8 +364,7 @@ export class TopModel {
           table.delete(grp.key);
           continue;
         }
-        if (grp.live > 0 || recentSum > 0 || grp.started + grp.execs + grp.exits > 0)
-          list.push(this.row(grp, interval, recentSum, windowSecs));
+        if (grp.live > 0 || recentSum > 0 || grp.started + grp.execs + grp.exits > 0) list.push(this.row(grp, interval, recentSum, windowSecs));
         grp.resetInterval();
       }
       if (table.size > this.maxGroups) this.trim(table);

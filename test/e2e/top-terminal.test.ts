@@ -268,7 +268,10 @@ describe("batch mode", () => {
   test("--json: one object per snapshot that parses, the spawner first", () => {
     const r = run(["-b", "-n", "2", "-d", "1", "--json"]);
     expect(r.code).toBe(0);
-    const objs = r.out.trimEnd().split("\n").map((l) => JSON.parse(l));
+    const objs = r.out
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(objs.length).toBe(2);
     for (const o of objs) {
       expect(o.event).toBe("top");

@@ -29,7 +29,15 @@ describe("key decoding", () => {
   test("arrows and paging keys, in CSI and SS3 forms, with modifiers", () => {
     const d = new KeyDecoder();
     expect(names(d.feed(bytes("\x1b[A\x1b[B\x1b[C\x1b[D\x1bOA\x1bOB\x1b[H\x1b[F")))).toEqual(["up", "down", "right", "left", "up", "down", "home", "end"]);
-    expect(names(d.feed(bytes("\x1b[5~\x1b[6~\x1b[3~\x1b[1~\x1b[4~\x1b[1;5A\x1b[2~")))).toEqual(["pageup", "pagedown", "delete", "home", "end", "up", "unknown"]);
+    expect(names(d.feed(bytes("\x1b[5~\x1b[6~\x1b[3~\x1b[1~\x1b[4~\x1b[1;5A\x1b[2~")))).toEqual([
+      "pageup",
+      "pagedown",
+      "delete",
+      "home",
+      "end",
+      "up",
+      "unknown",
+    ]);
   });
 
   test("a sequence split across reads comes out whole once its end arrives", () => {

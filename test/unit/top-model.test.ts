@@ -3,7 +3,19 @@ import { compileFilter, filterRows, sortRows, TopModel, type GroupRow, type Snap
 
 /** A reused event, as the pipeline will hand them in. */
 function feeder(model: TopModel) {
-  const ev: TopEvent = { kind: "fork", ts: 0, pid: 0, ppid: 1, parentKey: "", program: "", user: "", container: null, cmdline: null, failed: false, usage: null };
+  const ev: TopEvent = {
+    kind: "fork",
+    ts: 0,
+    pid: 0,
+    ppid: 1,
+    parentKey: "",
+    program: "",
+    user: "",
+    container: null,
+    cmdline: null,
+    failed: false,
+    usage: null,
+  };
   return (kind: TopEvent["kind"], ts: number, pid: number, fields: Partial<TopEvent> = {}) => {
     ev.kind = kind;
     ev.ts = ts;
@@ -20,8 +32,7 @@ function feeder(model: TopModel) {
   };
 }
 
-const row = (snap: Snapshot, grouping: keyof Snapshot["rows"], key: string | null): GroupRow | undefined =>
-  snap.rows[grouping].find((r) => r.key === key);
+const row = (snap: Snapshot, grouping: keyof Snapshot["rows"], key: string | null): GroupRow | undefined => snap.rows[grouping].find((r) => r.key === key);
 
 /**
  * A spawner starting `rate` processes a second, each running `program` and exiting
@@ -101,7 +112,14 @@ describe("groupings", () => {
   test("each grouping keys the same events by parent, program, user and container", () => {
     const model = new TopModel(0);
     const add = feeder(model);
-    spawn(add, { from: 0, to: 1000, rate: 10, life: 5, pid: 100, fields: { parentKey: "make all", program: "cc1", user: "alice", container: "build.service" } });
+    spawn(add, {
+      from: 0,
+      to: 1000,
+      rate: 10,
+      life: 5,
+      pid: 100,
+      fields: { parentKey: "make all", program: "cc1", user: "alice", container: "build.service" },
+    });
     spawn(add, { from: 0, to: 1000, rate: 4, life: 5, pid: 500, fields: { parentKey: "cron", program: "sh", user: "root", container: null } });
     spawn(add, { from: 0, to: 1000, rate: 2, life: 5, pid: 900, fields: { parentKey: "make all", program: "ld", user: "alice", container: "build.service" } });
     const snap = model.tick(1000);

@@ -76,7 +76,19 @@ describe("sparkline", () => {
 
 function snapshot(opts: { usage?: boolean } = {}): { snap: Snapshot; model: TopModel } {
   const model = new TopModel(0, { usage: opts.usage ?? false });
-  const ev: TopEvent = { kind: "fork", ts: 0, pid: 0, ppid: 1, parentKey: "", program: "", user: "root", container: null, cmdline: null, failed: false, usage: null };
+  const ev: TopEvent = {
+    kind: "fork",
+    ts: 0,
+    pid: 0,
+    ppid: 1,
+    parentKey: "",
+    program: "",
+    user: "root",
+    container: null,
+    cmdline: null,
+    failed: false,
+    usage: null,
+  };
   const groups: [string, number][] = [
     ["bash -c while :; do /bin/true; done", 50],
     ["python3 构建工具.py --watch 文件文件文件文件文件文件文件文件文件文件文件文件", 3],
