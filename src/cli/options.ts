@@ -3,6 +3,20 @@ import { EVENT_NAMES } from "../events/kinds";
 import { FORMAT_NAMES } from "../output/formats";
 
 /**
+ * The filters on the process an event is about: the event log and `pstat top` both take
+ * them (src/top/options.ts), parsed by parseFilters (src/cli/parse.ts).
+ */
+export const filterOptions = {
+  pid: {
+    type: "string",
+    valueHint: "PID[,PID...]",
+    description: "show only these processes and their descendants, existing and new",
+  },
+  user: { type: "string", alias: "u", valueHint: "USER", description: "show only processes of USER (name or uid; real or effective)" },
+  comm: { type: "string", valueHint: "REGEX", description: "show only events whose process name matches REGEX" },
+} as const satisfies ArgsDef;
+
+/**
  * The one table of pstat's options. `--help`, the parser's validation, the man page and
  * the shell completions are all generated from it, so they cannot drift apart.
  * Keys are the long names; `alias` holds the one-letter short form.
@@ -55,13 +69,7 @@ export const options = {
     description: "time column: datetime (default), time, iso, relative (seconds since start) or none",
   },
   tree: { type: "boolean", alias: "t", description: "indent each process by its depth in the process tree" },
-  pid: {
-    type: "string",
-    valueHint: "PID[,PID...]",
-    description: "show only these processes and their descendants, existing and new",
-  },
-  user: { type: "string", alias: "u", valueHint: "USER", description: "show only processes of USER (name or uid; real or effective)" },
-  comm: { type: "string", valueHint: "REGEX", description: "show only events whose process name matches REGEX" },
+  ...filterOptions,
   "exit-with-command": {
     type: "boolean",
     description: "command mode: end when COMMAND exits, not when its last descendant does (the default follows the whole job, like strace -f)",
