@@ -15,30 +15,12 @@ import { readProcFile, readStat } from "./proc/procfs";
 import { ProcessTable, UNKNOWN } from "./proc/table";
 import { blankReport, type Report } from "./report";
 import { EventSource } from "./source/event-source";
+import { EventPump, yieldTurn } from "./pump";
 import { escapeBytes } from "./text/escape";
 import { Subtree } from "./track/subtree";
 import { Tracker } from "./track/tracker";
 
 const FLUSH_INTERVAL_MS = 100;
-/**
- * Only a backstop: signals end a sleep at once (see Sleeper), and timers due sooner (a
- * flush, a collection, -D) shorten it. Each wake costs an idle pstat about 0.5 ms of CPU.
- */
-const IDLE_WAKE_MS = 10_000;
-/** Datagrams handled before yielding to the event loop (signals, timers, the child). */
-const DATAGRAMS_PER_TURN = 4096;
-/** A batch this large means a storm: gather the next one straight away instead of sleeping first. */
-const GATHER_MIN = 16;
-/** Quiet time after a burst (of at least BURST_EVENTS) before pstat collects its garbage. */
-const SETTLE_MS = 1000;
-const BURST_EVENTS = 10_000;
-const LONG_BURST_EVENTS = 200_000;
-/** Longest stretch of work between visits to the event loop (where signal handlers run). */
-const YIELD_INTERVAL_MS = 20;
-/** How often to look in /proc for processes whose end pstat can no longer learn from events. */
-const SWEEP_MS = 1000;
-
-const yieldTurn = () => new Promise<void>((r) => setImmediate(r));
 
 /**
  * One monitoring session: wires the stages (source -> tracker -> filter -> output), runs
@@ -94,7 +76,7 @@ export class Monitor {
   }
 
   async run(): Promise<number> {
-    limitJit(Monitor, Tracker, EventSource, Output, Decoder, ProcessTable, Writer, escapeBytes, readProcFile, readStat);
+    limitJit(Monitor, Tracker, EventSource, EventPump, Output, Decoder, ProcessTable, Writer, escapeBytes, readProcFile, readStat);
     try {
       this.start();
       await this.loop();
@@ -158,67 +140,35 @@ export class Monitor {
     if (this.childStatus !== null && (this.cfg.exitWithCommand || this.subtree!.size === 0)) this.stopRequested = true;
   }
 
-  /** When events flow, and how many came since the last collection. */
-  private activeSince = 0;
-  private sinceGc = 0;
-  private lastSweep = 0;
-
   private async loop(): Promise<void> {
-    const source = this.source!;
     const writer = this.output.writer;
+    const pump = new EventPump(this.source!, {
+      onEvent: this.onEvent,
+      paused: this.backlogged,
+      sweepDue: () => this.sweepDue(),
+      sweep: () => this.sweep(),
+      afterBatch: (now, gathering) => {
+        const pending = writer.pendingSince;
+        // Between bursts write at once: waking up again only to flush costs more than the write.
+        if (pending >= 0 && (!gathering || now - pending >= FLUSH_INTERVAL_MS)) writer.flush();
+      },
+    });
     const deadline = this.cfg.durationMs > 0 ? performance.now() + this.cfg.durationMs : Infinity;
-    let lastYield = performance.now();
-    let gathering = false;
     while (!this.stopRequested) {
-      let now = performance.now();
-      if (now >= deadline) break;
-      let idle = false;
+      if (performance.now() >= deadline) break;
       if (writer.backlogged) {
         // The reader is slow: let it catch up before taking more events (the socket
         // buffers them meanwhile), and keep visiting the event loop so signals work.
         writer.waitWritable(FLUSH_INTERVAL_MS);
         writer.flush();
-        await yieldTurn();
-        lastYield = performance.now();
+        await pump.yield();
         continue;
       }
-      if (!source.ready) {
-        let timeout = Math.min(IDLE_WAKE_MS, deadline - now, this.gcDueAt() - now);
-        const since = writer.pendingSince;
-        if (since >= 0) timeout = Math.min(timeout, since + FLUSH_INTERVAL_MS - now);
-        if (this.sweepDue()) timeout = Math.min(timeout, this.lastSweep + SWEEP_MS - now);
-        // Anything but events (the time is up, or a signal woke the event loop) means: visit the loop.
-        idle = !source.wait(Math.max(0, Math.ceil(timeout)), gathering);
-      }
-      const done = source.drain(DATAGRAMS_PER_TURN, this.onEvent, this.backlogged);
-      gathering = done >= GATHER_MIN;
-      this.sinceGc += done;
-      now = performance.now();
-      if (this.sweepDue() && now - this.lastSweep >= SWEEP_MS) this.sweep(now);
-      const pending = writer.pendingSince;
-      // Between bursts write at once: waking up again only to flush costs more than the write.
-      if (pending >= 0 && (!gathering || now - pending >= FLUSH_INTERVAL_MS)) writer.flush();
-      if (done > 0) {
-        this.activeSince = now;
-        // A long storm: collect now and then during it too, or the heap's high-water mark
-        // keeps climbing until the runtime decides on a full collection by itself.
-        if (this.sinceGc >= LONG_BURST_EVENTS) this.collectGarbage();
-      } else if (now >= this.gcDueAt()) {
-        // A burst is over: hand its garbage back now, so a long-running pstat's memory
-        // returns to where it was instead of staying at the burst's high-water mark.
-        this.collectGarbage();
-      }
-      // Signal handlers and the child's exit run on the event loop: visit it when the sleep
-      // ended for anything but events, and every few ms under load, not per batch. A signal
-      // that lands while pstat is awake ends the next sleep at once (Sleeper), so no visit
-      // is needed before sleeping.
-      if (idle || now - lastYield >= YIELD_INTERVAL_MS) {
-        await yieldTurn();
-        lastYield = performance.now();
-      }
+      const since = writer.pendingSince;
+      await pump.turn(since >= 0 ? Math.min(deadline, since + FLUSH_INTERVAL_MS) : deadline);
     }
     // Whatever is already queued happened before the end: report it too.
-    source.drain(Infinity, this.onEvent, () => false);
+    pump.drainAll();
   }
 
   /** Held exits wait for their thread group, or a finished command for descendants whose exits were lost. */
@@ -226,23 +176,12 @@ export class Monitor {
     return this.tracker.holding || (this.childStatus !== null && this.subtree !== null && this.subtree.size > 0);
   }
 
-  private sweep(now: number): void {
-    this.lastSweep = now;
+  private sweep(): void {
     this.tracker.sweep(this.deliver);
     if (this.childStatus !== null && this.subtree !== null) {
       this.subtree.prune((tgid) => readStat(tgid) !== null);
       if (this.subtree.size === 0) this.stopRequested = true;
     }
-  }
-
-  private collectGarbage(): void {
-    this.sinceGc = 0;
-    Bun.gc(true);
-  }
-
-  /** When the garbage of the last burst is due to be collected (Infinity: no burst since). */
-  private gcDueAt(): number {
-    return this.sinceGc >= BURST_EVENTS ? this.activeSince + SETTLE_MS : Infinity;
   }
 
   private async finish(): Promise<void> {
