@@ -48,6 +48,11 @@ export interface TopEvent {
   usage: Usage | null;
 }
 
+/** An event to fill in and reuse (see TopEvent). */
+export function blankTopEvent(): TopEvent {
+  return { kind: "fork", ts: 0, pid: 0, ppid: 0, parentKey: "", program: "", user: "", container: null, cmdline: null, failed: false, usage: null };
+}
+
 export type Grouping = "parent" | "program" | "user" | "container";
 export const GROUPINGS: readonly Grouping[] = ["parent", "program", "user", "container"];
 

@@ -96,7 +96,9 @@ export function applyKey(prev: ViewState, k: Key, ctx: KeyContext): Step {
   }
 
   const last = Math.max(ctx.rowCount - 1, 0);
-  switch (k.name) {
+  // j and k move like the arrows.
+  const name = k.name === "char" && k.ch === "k" ? "up" : k.name === "char" && k.ch === "j" ? "down" : k.name;
+  switch (name) {
     case "up":
       s.selected = Math.max(Math.min(s.selected, last) - 1, 0);
       break;
@@ -119,12 +121,6 @@ export function applyKey(prev: ViewState, k: Key, ctx: KeyContext): Step {
       return done(ctx.rowCount > 0 ? "open-detail" : "none");
     case "char":
       switch (k.ch) {
-        case "k":
-          s.selected = Math.max(Math.min(s.selected, last) - 1, 0);
-          break;
-        case "j":
-          s.selected = Math.min(s.selected + 1, last);
-          break;
         case "s":
         case "S":
           s.sort = cycle(sortCycle(ctx.usageAvailable), s.sort, k.ch === "s" ? 1 : -1);

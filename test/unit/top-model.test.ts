@@ -1,21 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import { compileFilter, filterRows, sortRows, TopModel, type GroupRow, type Snapshot, type TopEvent, type Usage } from "../../src/top/model";
+import { blankTopEvent, compileFilter, filterRows, sortRows, TopModel, type GroupRow, type Snapshot, type TopEvent, type Usage } from "../../src/top/model";
 
 /** A reused event, as the pipeline will hand them in. */
 function feeder(model: TopModel) {
-  const ev: TopEvent = {
-    kind: "fork",
-    ts: 0,
-    pid: 0,
-    ppid: 1,
-    parentKey: "",
-    program: "",
-    user: "",
-    container: null,
-    cmdline: null,
-    failed: false,
-    usage: null,
-  };
+  const ev: TopEvent = { ...blankTopEvent(), ppid: 1 };
   return (kind: TopEvent["kind"], ts: number, pid: number, fields: Partial<TopEvent> = {}) => {
     ev.kind = kind;
     ev.ts = ts;

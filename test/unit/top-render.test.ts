@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { createColors } from "picocolors";
-import { TopModel, type Snapshot, type TopEvent } from "../../src/top/model";
+import { blankTopEvent, TopModel, type Snapshot, type TopEvent } from "../../src/top/model";
 import { initialState, renderBatchJson, renderBatchText, renderScreen, sparkline, visibleRows, type ViewState } from "../../src/top/render";
 import { cutToWidth, displayWidth, fitWidth } from "../../src/top/width";
 
@@ -76,19 +76,7 @@ describe("sparkline", () => {
 
 function snapshot(opts: { usage?: boolean } = {}): { snap: Snapshot; model: TopModel } {
   const model = new TopModel(0, { usage: opts.usage ?? false });
-  const ev: TopEvent = {
-    kind: "fork",
-    ts: 0,
-    pid: 0,
-    ppid: 1,
-    parentKey: "",
-    program: "",
-    user: "root",
-    container: null,
-    cmdline: null,
-    failed: false,
-    usage: null,
-  };
+  const ev: TopEvent = { ...blankTopEvent(), ppid: 1, user: "root" };
   const groups: [string, number][] = [
     ["bash -c while :; do /bin/true; done", 50],
     ["python3 构建工具.py --watch 文件文件文件文件文件文件文件文件文件文件文件文件", 3],
