@@ -10,6 +10,8 @@ export interface ProcReads {
   execStat: boolean;
   /** /proc/PID/status: real and effective uid. */
   uids: boolean;
+  /** /proc/PID/status again at each exec, for the effective uid a set-uid program takes. */
+  execUids: boolean;
 }
 
 /** Everything the configuration decides about the work to do, derived once. */
@@ -35,11 +37,11 @@ export interface Plan {
  * consumer is listed here, and the plan reads the union.
  */
 const NEEDS: { when: (c: Config) => boolean; reads: Partial<ProcReads> }[] = [
-  { when: (c) => c.extra, reads: { stat: true, uids: true } }, // UID, EUID, TTY columns
+  { when: (c) => c.extra, reads: { stat: true, uids: true, execUids: true } }, // UID, EUID, TTY columns
   { when: (c) => c.format === "json", reads: { stat: true, execStat: true } }, // comm, ppid
   { when: (c) => c.name.comm, reads: { execStat: true } }, // -c names by comm
   { when: (c) => c.pgrp !== null, reads: { stat: true } },
-  { when: (c) => c.uid !== null, reads: { uids: true } },
+  { when: (c) => c.uid !== null, reads: { uids: true, execUids: true } },
 ];
 
 export function makePlan(c: Config): Plan {
@@ -54,7 +56,7 @@ export function makePlan(c: Config): Plan {
   // With every exit wanted anyway, the non-zero-only bit would only narrow them.
   if (mask & What.EXIT) mask &= ~What.NONZERO_EXIT;
   mask >>>= 0;
-  const reads: ProcReads = { stat: track, execStat: false, uids: false };
+  const reads: ProcReads = { stat: track, execStat: false, uids: false, execUids: false };
   for (const n of NEEDS) if (n.when(c)) Object.assign(reads, n.reads);
   return {
     show,

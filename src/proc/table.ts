@@ -266,7 +266,7 @@ export class ProcessTable {
       info.cmdline = p.cmdline;
       info.comm = commOf(p.cmdline);
       info.known = true;
-      if (this.opts.reads.uids) {
+      if (this.opts.reads.execUids) {
         const ids = readUids(e.pid); // a set-uid program changes them at exec
         if (ids !== null) (info.uid = ids[0]), (info.euid = ids[1]);
       }

@@ -33,12 +33,7 @@ export function parseTopCli(argv: string[]): TopCli {
   if (intervalMs < MIN_INTERVAL_MS) throw new UsageError(`interval '${delay}' for -d is too short (at least 0.1 seconds)`);
   const json = a.flag("json");
   const rcvbuf = a.str("rcvbuf");
-  const events: Config = {
-    ...eventLogDefaults(),
-    ...parseFilters(a),
-    // The USER grouping needs the uids, as -x's columns do (plan.ts reads them for it).
-    extra: true,
-  };
+  const events: Config = { ...eventLogDefaults(), ...parseFilters(a) };
   if (rcvbuf !== undefined) events.rcvbuf = parseSize(rcvbuf);
   return {
     action: "run",

@@ -55,6 +55,9 @@ export class TopSession {
 
   constructor(private readonly cfg: TopConfig) {
     const plan = makePlan(cfg.events);
+    // The USER grouping: each process's real uid, read at preload and copied at each fork.
+    // An exec keeps the real uid, so it is not read again then (execUids: only -u needs that).
+    plan.reads.uids = true;
     this.plan = plan;
     this.table = new ProcessTable({ mode: cfg.events.name, reads: plan.reads, tracking: plan.track, clock: this.clock });
     this.subtree = cfg.events.pids === null ? null : new Subtree(cfg.events.pids);
