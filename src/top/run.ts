@@ -3,10 +3,11 @@
  * and a snapshot every interval, drawn full-screen on a terminal (TopApp) or printed
  * (TopBatch). The scheduling is the event log's (EventPump): the loop sleeps in one poll
  * on the sockets and the runtime's event loop, so a key, a resize or a signal wakes it at
- * once, and the next snapshot is due is the sleep's timeout. `run()` resolves to the exit
- * status.
+ * once, and the time the next snapshot is due is the sleep's timeout. `run()` resolves to
+ * the exit status.
  */
 import { Clock } from "../clock";
+import { RuntimeError } from "../errors";
 import { Decoder } from "../events/decoder";
 import type { ProcEvent } from "../events/types";
 import { ProcessFilter } from "../filter";
@@ -15,7 +16,6 @@ import { libc } from "../kernel/libc";
 import { raisePriority } from "../kernel/priority";
 import { wantColor } from "../output/output";
 import { OutputClosed, Writer } from "../output/writer";
-import { RuntimeError } from "../errors";
 import { makePlan, type Plan } from "../plan";
 import { readProcFile, readStat } from "../proc/procfs";
 import { ProcessTable, UNKNOWN } from "../proc/table";
@@ -64,6 +64,8 @@ export class TopSession {
     this.tracker = new Tracker(plan, this.table, this.subtree);
     // The configuration names its filters as the filter's options do.
     this.filter = new ProcessFilter({ ...cfg.events, subtree: this.subtree });
+    // Task accounting (CPU, peak memory of exited children) is not received yet: the model
+    // shows it as unavailable, and TopFeed's third argument is where its records come in.
     this.model = new TopModel(this.nowMs(), { usage: false });
     this.feed = new TopFeed(this.model, (pid) => this.table.get(pid));
     if (!cfg.batch && Terminal.usable()) {
