@@ -89,14 +89,6 @@ export class Spawner {
     throw new Error(`${this.name}: no count`);
   }
 
-  /** Its true rate (starts per second) over the next `ms`, from its own count. */
-  async measure(ms: number): Promise<number> {
-    const a = await this.sample();
-    await Bun.sleep(ms);
-    const b = await this.sample();
-    return ((b.n - a.n) * 1e6) / (b.us - a.us);
-  }
-
   stop(): void {
     try {
       this.proc.kill("SIGKILL");
