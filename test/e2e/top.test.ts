@@ -6,7 +6,7 @@ import { chmodSync, copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { compileLoadgen, runLoad } from "../../scripts/bench/loadgen";
-import { PSTAT } from "./helpers";
+import { jsonLines, PSTAT, runToEnd, startPstat } from "./helpers";
 import { type Spawner, SpawnerDir } from "./spawner";
 
 /** A uid nothing else on the machine runs as, so that -u leaves only the spawners. */
@@ -27,18 +27,7 @@ beforeAll(async () => {
 
 afterAll(() => dir?.close());
 
-interface Run {
-  code: number | null;
-  out: string;
-  err: string;
-}
-
-async function top(args: string[], prefix: string[] = []): Promise<Run> {
-  const p = Bun.spawn([...prefix, PSTAT, "top", ...args], { stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "" } });
-  const [out, err] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text()]);
-  await p.exited;
-  return { code: p.exitCode, out, err };
-}
+const top = (args: string[]) => runToEnd([PSTAT, "top", ...args]);
 
 /** While `fn` runs, each spawner's true rate from its own count. */
 async function truthDuring<T>(fn: () => Promise<T>): Promise<{ result: T; fast: number; slow: number }> {
@@ -55,9 +44,9 @@ describe("batch mode", () => {
   test("-b -n 2 -u UID: two plain-text snapshots, the spawners ranked by their true rates", async () => {
     const { result: r, fast: fastRate, slow: slowRate } = await truthDuring(() => top(["-b", "-n", "2", "-d", "1", "-u", String(UID)]));
     expect(r.code).toBe(0);
-    expect(r.err).toBe("");
-    expect(r.out).not.toContain("\x1b");
-    const snaps = r.out.trimEnd().split("\n\n");
+    expect(r.stderr).toBe("");
+    expect(r.stdout).not.toContain("\x1b");
+    const snaps = r.stdout.trimEnd().split("\n\n");
     expect(snaps.length).toBe(2);
     for (const s of snaps) {
       const lines = s.split("\n");
@@ -81,10 +70,8 @@ describe("batch mode", () => {
       slow: slowRate,
     } = await truthDuring(() => top(["-j", "-n", "2", "-d", "1", "--pid", `${fast.proc.pid},${slow.proc.pid}`]));
     expect(r.code).toBe(0);
-    const objs = r.out
-      .trimEnd()
-      .split("\n")
-      .map((l) => JSON.parse(l));
+    // biome-ignore lint/suspicious/noExplicitAny: the JSON is checked field by field
+    const objs = jsonLines(r.stdout) as any[];
     expect(objs.length).toBe(2);
     for (const o of objs) {
       expect(o).toMatchObject({ event: "top", grouping: "parent", sort: "rate", filter: null, usage_available: false });
@@ -107,19 +94,14 @@ describe("batch mode", () => {
     const tmp = mkdtempSync(join(tmpdir(), "pstat-top-storm-"));
     try {
       const loadgen = compileLoadgen(tmp);
-      const p = Bun.spawn([PSTAT, "top", "-j", "-d", "1"], { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-      const out = new Response(p.stdout).text();
-      await Bun.sleep(1500);
+      const run = await startPstat(["top", "-j", "-d", "1"], { ready: '"event":"top"' });
       const load = await runLoad(loadgen, "fork", 20_000, 2, join(tmp, "pids"), 60_000);
       // Two more snapshots: everything the load did is in one of them.
       await Bun.sleep(2200);
-      p.kill("SIGINT");
-      await p.exited;
-      expect(p.exitCode).toBe(0);
-      const objs = (await out)
-        .trimEnd()
-        .split("\n")
-        .map((l) => JSON.parse(l));
+      const done = await run.stop("SIGINT");
+      expect(done.code).toBe(0);
+      // biome-ignore lint/suspicious/noExplicitAny: the JSON is checked field by field
+      const objs = jsonLines(done.stdout) as any[];
       expect(objs.length).toBeGreaterThanOrEqual(4);
       let started = 0;
       let exits = 0;
@@ -146,26 +128,13 @@ describe("batch mode", () => {
       const pstat = join(tmp, "pstat");
       copyFileSync(PSTAT, pstat);
       chmodSync(pstat, 0o755);
-      const p = Bun.spawn([...NOBODY, pstat, "top", "-j", "-n", "2", "-d", "1", "-u", String(UID)], {
-        stdin: "ignore",
-        stdout: "pipe",
-        stderr: "pipe",
-        env: { PATH: "/usr/bin:/bin", HOME: "/" },
-      });
-      const [out, err] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text()]);
-      await p.exited;
-      expect(p.exitCode).toBe(0);
+      const r = await runToEnd([...NOBODY, pstat, "top", "-j", "-n", "2", "-d", "1", "-u", String(UID)], { env: { PATH: "/usr/bin:/bin", HOME: "/" } });
+      expect(r.code).toBe(0);
       // Without root the receive buffer is capped; said once, not fatal.
-      expect(
-        err
-          .split("\n")
-          .filter((l) => l !== "")
-          .every((l) => l.startsWith("pstat: warning: ")),
-      ).toBe(true);
-      const objs = out
-        .trimEnd()
-        .split("\n")
-        .map((l) => JSON.parse(l));
+      const complaints = r.stderr.split("\n").filter((l) => l !== "" && !l.startsWith("pstat: warning: "));
+      expect(complaints).toEqual([]);
+      // biome-ignore lint/suspicious/noExplicitAny: the JSON is checked field by field
+      const objs = jsonLines(r.stdout) as any[];
       expect(objs.length).toBe(2);
       for (const o of objs) {
         expect(o.usage_available).toBe(false);
@@ -178,10 +147,9 @@ describe("batch mode", () => {
   }, 30_000);
 
   test("a reader that goes away ends it quietly", async () => {
-    const sh = Bun.spawn(["bash", "-c", `${PSTAT} top -b -d 0.1 | head -c 10 >/dev/null; echo "\${PIPESTATUS[0]}"`], { stdout: "pipe", stderr: "pipe" });
-    const [out, err] = await Promise.all([new Response(sh.stdout).text(), new Response(sh.stderr).text()]);
-    expect(out.trim()).toBe("0");
-    expect(err).toBe("");
+    const r = await runToEnd(["bash", "-c", `${PSTAT} top -b -d 0.1 | head -c 10 >/dev/null; echo "\${PIPESTATUS[0]}"`]);
+    expect(r.stdout.trim()).toBe("0");
+    expect(r.stderr).toBe("");
   }, 30_000);
 });
 
@@ -191,16 +159,16 @@ describe("usage errors: exit 2, one line on stderr, nothing on stdout, before su
     const results = await Promise.all(bad.map((args) => top(args)));
     for (const r of results) {
       expect(r.code).toBe(2);
-      expect(r.out).toBe("");
-      expect(r.err).toMatch(/^pstat: [^\n]+ \(see pstat top --help\)\n$/);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toMatch(/^pstat: [^\n]+ \(see pstat top --help\)\n$/);
     }
   }, 30_000);
 
   test("--help: top's own options on stdout, status 0", async () => {
     const r = await top(["--help"]);
     expect(r.code).toBe(0);
-    expect(r.err).toBe("");
-    expect(r.out).toContain("Usage: pstat top [OPTIONS]");
-    expect(r.out).toContain("-d, --delay SECONDS");
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toContain("Usage: pstat top [OPTIONS]");
+    expect(r.stdout).toContain("-d, --delay SECONDS");
   });
 });
