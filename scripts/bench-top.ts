@@ -6,14 +6,15 @@
 // programs it compares at the same time, so that they see the same events:
 //
 // - idle: `pstat top` full screen in a tmux pane (120x40, redrawn every second), the same
-//   with -d 0.1, `pstat top -b` into /dev/null and `pstat` (the event log) into /dev/null,
-//   for N windows of S seconds (default 5 x 30 s). Per window: each one's CPU as a share of
+//   with -d 0.1, `pstat top -j` into a file (its snapshots count the events received) and
+//   `pstat` (the event log) into /dev/null, for N windows of S seconds (default 5 x 30 s). Per window: each one's CPU as a share of
 //   one CPU, from the scheduler's run time of all its threads
 //   (/proc/PID/task/TID/schedstat, sampled every second so that short-lived runtime
 //   threads are counted too), and the machine's forks in the window (/proc/stat
 //   `processes`): an idle machine is rare, and what the event log costs in the same window
 //   is the price of those events. The -d 0.1 screen sees the same events and draws nine
-//   more snapshots a second: the difference is the CPU one snapshot costs, events aside.
+//   more snapshots a second: the difference is the CPU one snapshot costs, events aside
+//   (an upper bound: waking ten times a second also takes the events in smaller batches).
 // - storms: scripts/bench/loadgen.c (the bench's load generator), a fork storm of N and an
 //   exec storm of exec-N processes from 2 producers, R repetitions each, with `pstat top
 //   -j -d 1` (into a file, to read its loss count) and `pstat` into /dev/null running. CPU
@@ -105,6 +106,8 @@ const spread = (xs: number[], digits: number) => `${median(xs).toFixed(digits)} 
 interface IdleWindow {
   seconds: number;
   forksPerSec: number;
+  /** Events top received per second (every kind), from its own JSON snapshots. */
+  eventsPerSec: number;
   topScreenPct: number;
   topBatchPct: number;
   logPct: number;
@@ -112,14 +115,24 @@ interface IdleWindow {
   msPerSnapshot: number;
 }
 
-async function idle(): Promise<IdleWindow[]> {
+/** The events top -j counted in the snapshots it wrote since `from` (a byte offset); returns the new offset too. */
+function eventsSince(file: string, from: number): { events: number; offset: number } {
+  const text = readFileSync(file, "utf8");
+  const end = text.lastIndexOf("\n") + 1;
+  let events = 0;
+  for (const line of text.slice(from, end).split("\n")) if (line !== "") events += (JSON.parse(line) as { totals: { events: number } }).totals.events;
+  return { events, offset: end };
+}
+
+async function idle(tmp: string): Promise<IdleWindow[]> {
   const pane = (name: string, args: string) => {
     tmux("new-session", "-d", "-s", name, "-x", "120", "-y", "40", `${PSTAT} top ${args}`);
     return Number(tmux("display", "-p", "-t", name, "#{pane_pid}").trim());
   };
   const screen = pane("top", "");
   const fast = pane("fast", "-d 0.1");
-  const batch = spawnTo([PSTAT, "top", "-b"], "/dev/null");
+  const snapshots = join(tmp, "idle.json");
+  const batch = spawnTo([PSTAT, "top", "-j"], snapshots);
   const log = spawnTo([PSTAT], "/dev/null");
   const windows: IdleWindow[] = [];
   try {
@@ -130,6 +143,7 @@ async function idle(): Promise<IdleWindow[]> {
     for (let w = 0; w < WINDOWS; w++) {
       const t0 = performance.now();
       const f0 = forksSoFar();
+      const e0 = eventsSince(snapshots, 0).offset;
       const start = meters.map((m) => m.sample());
       while (performance.now() - t0 < WINDOW_S * 1000) {
         await sleep(1000);
@@ -140,6 +154,7 @@ async function idle(): Promise<IdleWindow[]> {
       const win = {
         seconds,
         forksPerSec: (forksSoFar() - f0) / seconds,
+        eventsPerSec: eventsSince(snapshots, e0).events / seconds,
         topScreenPct: pct(onScreen, seconds),
         topBatchPct: pct(inBatch, seconds),
         logPct: pct(inLog, seconds),
@@ -222,8 +237,9 @@ function report(windows: IdleWindow[], storms: StormRun[]): void {
   if (windows.length > 0) {
     console.log(`\nIdle, ${windows.length} windows of ${WINDOW_S} s: median (min–max)`);
     line("forks/s on the machine", windows, "forksPerSec", 1);
+    line("events/s received", windows, "eventsPerSec", 1);
     line("pstat top (screen), % of a CPU", windows, "topScreenPct", 3);
-    line("pstat top -b, % of a CPU", windows, "topBatchPct", 3);
+    line("pstat top -j, % of a CPU", windows, "topBatchPct", 3);
     line("pstat > /dev/null, % of a CPU", windows, "logPct", 3);
     line("one snapshot drawn, ms of CPU", windows, "msPerSnapshot", 3);
   }
@@ -244,7 +260,7 @@ async function main(): Promise<void> {
   installCleanup();
   const tmp = mkdtempSync(join(tmpdir(), "pstat-bench-top-"));
   try {
-    const windows = IDLE ? await idle() : [];
+    const windows = IDLE ? await idle(tmp) : [];
     const storms: StormRun[] = [];
     if (STORMS) {
       const loadgen = compileLoadgen(tmp);
