@@ -7,6 +7,9 @@ import { parseCli } from "./cli/parse";
 import { RuntimeError, UsageError } from "./errors";
 import { Monitor } from "./monitor";
 import { escapeString } from "./text/escape";
+import { parseTopCli, renderTopHelp } from "./top/cli";
+import { topMeta } from "./top/options";
+import { TopSession } from "./top/run";
 import { versionLine } from "./version";
 
 function fail(message: string, status: number): never {
@@ -15,8 +18,23 @@ function fail(message: string, status: number): never {
   process.exit(status);
 }
 
-/** `pstat completions bash|zsh|fish` and the hidden `pstat manpage`: generated from the option table. */
+/**
+ * `pstat top`, `pstat completions bash|zsh|fish` and the hidden `pstat manpage` (the last
+ * two generated from the option table).
+ */
 const subcommands = {
+  top: defineCommand({
+    meta: topMeta,
+    // Its own strict parser reads the arguments (src/top/cli.ts).
+    run({ rawArgs }): Promise<number> | number {
+      const cli = parseTopCli(rawArgs);
+      if (cli.action === "help") {
+        process.stdout.write(renderTopHelp());
+        return 0;
+      }
+      return runSession(new TopSession(cli.config));
+    },
+  }),
   completions: defineCommand({
     meta: { name: "completions", description: "print a shell completion script" },
     args: { shell: { type: "positional", required: false, description: shells.join("|") } },
@@ -37,9 +55,10 @@ const subcommands = {
 async function main(argv: string[]): Promise<number> {
   const sub = subcommands[argv[0] as keyof typeof subcommands];
   if (sub !== undefined) {
-    if (argv.length > (argv[0] === "manpage" ? 1 : 2)) throw new UsageError(`unexpected argument '${argv.at(-1)}'`);
-    await runCommand(sub as CommandDef, { rawArgs: argv.slice(1) });
-    return 0;
+    const most = argv[0] === "manpage" ? 1 : argv[0] === "completions" ? 2 : Infinity;
+    if (argv.length > most) throw new UsageError(`unexpected argument '${argv.at(-1)}'`);
+    const { result } = await runCommand(sub as CommandDef, { rawArgs: argv.slice(1) });
+    return typeof result === "number" ? result : 0;
   }
   const cli = parseCli(argv);
   if (cli.action === "help") {
@@ -50,24 +69,34 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(versionLine() + "\n");
     return 0;
   }
-  const monitor = new Monitor(cli.config);
+  return runSession(new Monitor(cli.config));
+}
+
+/** A run of the event log or of top: what main needs to drive it. */
+interface Session {
+  run(): Promise<number>;
+  signal(sig: NodeJS.Signals): void;
+  abort(): void;
+}
+
+function runSession(session: Session): Promise<number> {
   let interrupts = 0;
   const onSignal = (sig: NodeJS.Signals) => {
     // The first signal asks for an orderly end (flush, statistics, unsubscribe); a second Ctrl-C insists.
     if (sig === "SIGINT" && ++interrupts > 1) {
-      monitor.abort(); // still drop the subscription: an old kernel would keep counting a listener
+      session.abort(); // still drop the subscription: an old kernel would keep counting a listener
       process.exit(130);
     }
-    monitor.signal(sig);
+    session.signal(sig);
   };
   for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(sig, onSignal);
-  return monitor.run();
+  return session.run();
 }
 
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (e) {
-  if (e instanceof UsageError) fail(`${e.message} (see pstat --help)`, 2);
+  if (e instanceof UsageError) fail(`${e.message} (see pstat ${process.argv[2] === "top" ? "top " : ""}--help)`, 2);
   if (e instanceof RuntimeError) fail(e.message, 1);
   fail(`internal error: ${e instanceof Error ? e.message : String(e)}`, 1);
 }

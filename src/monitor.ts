@@ -5,7 +5,7 @@ import { parentsOf } from "./context/ancestry";
 import { RuntimeError } from "./errors";
 import { Decoder } from "./events/decoder";
 import type { ProcEvent } from "./events/types";
-import { ProcessFilter } from "./filter";
+import type { ProcessFilter } from "./filter";
 import { limitJit } from "./jit";
 import { AttrCursor, MessageCursor } from "./kernel/genetlink";
 import { raisePriority, setRealtime } from "./kernel/priority";
@@ -18,9 +18,11 @@ import { readProcFile, readStat } from "./proc/procfs";
 import { ProcessTable, UNKNOWN } from "./proc/table";
 import { blankReport, type Report } from "./report";
 import { EventSource } from "./source/event-source";
+import { EventPump, yieldTurn } from "./pump";
 import { UsageSource } from "./source/usage-source";
 import { escapeBytes } from "./text/escape";
-import { Subtree } from "./track/subtree";
+import { Scope } from "./track/scope";
+import type { Subtree } from "./track/subtree";
 import { Tracker } from "./track/tracker";
 import { UsageJoiner } from "./usage/join";
 import { DECODE_FUNCTIONS } from "./usage/record";
@@ -29,25 +31,6 @@ import { Summary } from "./usage/summary";
 import { CELL_FUNCTIONS } from "./usage/units";
 
 const FLUSH_INTERVAL_MS = 100;
-/**
- * Only a backstop: signals end a sleep at once (see Sleeper), and timers due sooner (a
- * flush, a collection, -D) shorten it. Each wake costs an idle pstat about 0.5 ms of CPU.
- */
-const IDLE_WAKE_MS = 10_000;
-/** Datagrams handled before yielding to the event loop (signals, timers, the child). */
-const DATAGRAMS_PER_TURN = 4096;
-/** A batch this large means a storm: gather the next one straight away instead of sleeping first. */
-const GATHER_MIN = 16;
-/** Quiet time after a burst (of at least BURST_EVENTS) before pstat collects its garbage. */
-const SETTLE_MS = 1000;
-const BURST_EVENTS = 10_000;
-const LONG_BURST_EVENTS = 200_000;
-/** Longest stretch of work between visits to the event loop (where signal handlers run). */
-const YIELD_INTERVAL_MS = 20;
-/** How often to look in /proc for processes whose end pstat can no longer learn from events. */
-const SWEEP_MS = 1000;
-
-const yieldTurn = () => new Promise<void>((r) => setImmediate(r));
 
 /**
  * One monitoring session: wires the stages (source -> tracker -> filter -> output), runs
@@ -60,7 +43,7 @@ export class Monitor {
   private readonly table: ProcessTable;
   private readonly subtree: Subtree | null;
   /** --exclude-pid: the processes left out, followed through forks like `subtree`. */
-  private readonly excluded: Subtree | null;
+  private readonly scope: Scope;
   private readonly tracker: Tracker;
   private readonly filter: ProcessFilter;
   private readonly stats = new Statistics();
@@ -84,23 +67,10 @@ export class Monitor {
     this.plan = makePlan(cfg);
     this.output = Output.open(cfg, this.clock);
     this.table = new ProcessTable({ mode: cfg.name, reads: this.plan.reads, tracking: this.plan.track, clock: this.clock });
-    this.subtree = cfg.pids !== null || cfg.command !== null ? new Subtree(cfg.pids ?? []) : null;
-    this.excluded = cfg.excludePids !== null ? new Subtree(cfg.excludePids) : null;
-    const subtrees = [this.subtree, this.excluded].filter((s) => s !== null);
-    this.tracker = new Tracker(this.plan, this.table, subtrees, { processEnded: (tgid, status) => this.processEnded(tgid, status) });
-    this.filter = new ProcessFilter({
-      pgrp: cfg.pgrp,
-      uid: cfg.uid,
-      comm: cfg.comm,
-      subtree: this.subtree,
-      containers: cfg.containers,
-      cgroup: cfg.cgroup,
-      units: cfg.units,
-      excludeComm: cfg.excludeComm,
-      excluded: this.excluded,
-      excludeUsers: cfg.excludeUsers,
-      excludeCgroup: cfg.excludeCgroup,
-    });
+    this.scope = new Scope(cfg);
+    this.subtree = this.scope.subtree;
+    this.tracker = new Tracker(this.plan, this.table, this.scope.subtrees, { processEnded: (tgid, status) => this.processEnded(tgid, status) });
+    this.filter = this.scope.filter;
     this.counting = cfg.statistics;
   }
 
@@ -127,7 +97,7 @@ export class Monitor {
   }
 
   async run(): Promise<number> {
-    limitJit(Monitor, Tracker, EventSource, Output, Decoder, ProcessTable, Writer, escapeBytes, readProcFile, readStat);
+    limitJit(Monitor, Tracker, EventSource, EventPump, Output, Decoder, ProcessTable, Writer, escapeBytes, readProcFile, readStat);
     try {
       this.start();
       await this.loop();
@@ -158,16 +128,8 @@ export class Monitor {
     });
     for (const note of this.source.notes) warn(`warning: ${note}`);
     this.tracker.preload();
-    if (this.cfg.pids !== null) {
-      for (const pid of this.cfg.pids) if (this.table.get(pid) === UNKNOWN) throw new RuntimeError(`no process with PID ${pid}`);
-      this.subtree!.adopt(this.table.entries());
-      this.tracker.baseDepth = Math.min(...this.cfg.pids.map((pid) => this.table.get(pid).depth));
-    }
-    if (this.cfg.excludePids !== null) {
-      // A PID that is free now could be given to an unrelated process later: refused, as for --pid.
-      for (const pid of this.cfg.excludePids) if (this.table.get(pid) === UNKNOWN) throw new RuntimeError(`no process with PID ${pid} for --exclude-pid`);
-      this.excluded!.adopt(this.table.entries());
-    }
+    this.scope.adopt(this.table);
+    if (this.cfg.pids !== null) this.tracker.baseDepth = Math.min(...this.cfg.pids.map((pid) => this.table.get(pid).depth));
     if (!this.cfg.quiet) this.output.heading();
     this.jobStart = this.clock.nowMono();
     if (this.cfg.command !== null) {
@@ -225,83 +187,36 @@ export class Monitor {
     if (this.jobEnd === 0) this.jobEnd = this.clock.nowMono();
   }
 
-  /** When events flow, and how many came since the last collection. */
-  private activeSince = 0;
-  private sinceGc = 0;
-  private lastSweep = 0;
-
   private async loop(): Promise<void> {
-    const source = this.source!;
     const writer = this.output.writer;
+    const pump = new EventPump(this.source!, {
+      onEvent: this.usage === null ? this.onEvent : this.onEventUsage,
+      companion: this.usage,
+      paused: this.backlogged,
+      sweepDue: () => this.sweepDue(),
+      sweep: () => this.sweep(),
+      afterBatch: (now, gathering) => {
+        const pending = writer.pendingSince;
+        // Between bursts write at once: waking up again only to flush costs more than the write.
+        if (pending >= 0 && (!gathering || now - pending >= FLUSH_INTERVAL_MS)) writer.flush();
+      },
+    });
     const deadline = this.cfg.durationMs > 0 ? performance.now() + this.cfg.durationMs : Infinity;
-    let lastYield = performance.now();
-    let gathering = false;
-    const sink = this.usage === null ? this.onEvent : this.onEventUsage;
-    /** The events lag behind: the last turn left some queued. */
-    let behind = false;
     while (!this.stopRequested) {
-      let now = performance.now();
-      if (now >= deadline) break;
-      let idle = false;
+      if (performance.now() >= deadline) break;
       if (writer.backlogged) {
         // The reader is slow: let it catch up before taking more events (the socket
         // buffers them meanwhile), and keep visiting the event loop so signals work.
         writer.waitWritable(FLUSH_INTERVAL_MS);
         writer.flush();
-        await yieldTurn();
-        lastYield = performance.now();
+        await pump.yield();
         continue;
       }
-      if (!source.ready) {
-        let timeout = Math.min(IDLE_WAKE_MS, deadline - now, this.gcDueAt() - now);
-        const since = writer.pendingSince;
-        if (since >= 0) timeout = Math.min(timeout, since + FLUSH_INTERVAL_MS - now);
-        if (this.sweepDue()) timeout = Math.min(timeout, this.lastSweep + SWEEP_MS - now);
-        if (this.usage !== null) timeout = Math.min(timeout, this.usage.deadline - now);
-        // Anything but events (the time is up, or a signal woke the event loop) means: visit the loop.
-        idle = !source.wait(Math.max(0, Math.ceil(timeout)), gathering);
-      }
-      // An exit's record is sent before its event: taken first, it is there when the exit comes.
-      this.usage?.pump(behind);
-      const done = source.drain(DATAGRAMS_PER_TURN, sink, this.backlogged);
-      behind = done >= DATAGRAMS_PER_TURN || source.ready;
-      this.usage?.settle();
-      gathering = done >= GATHER_MIN;
-      this.sinceGc += done;
-      now = performance.now();
-      if (this.sweepDue() && now - this.lastSweep >= SWEEP_MS) this.sweep(now);
-      const pending = writer.pendingSince;
-      // Between bursts write at once: waking up again only to flush costs more than the write.
-      if (pending >= 0 && (!gathering || now - pending >= FLUSH_INTERVAL_MS)) writer.flush();
-      if (done > 0) {
-        this.activeSince = now;
-        // A long storm: collect now and then during it too, or the heap's high-water mark
-        // keeps climbing until the runtime decides on a full collection by itself.
-        if (this.sinceGc >= LONG_BURST_EVENTS) this.collectGarbage();
-      } else if (now >= this.gcDueAt()) {
-        // A burst is over: hand its garbage back now, so a long-running pstat's memory
-        // returns to where it was instead of staying at the burst's high-water mark.
-        this.collectGarbage();
-      }
-      // Signal handlers and the child's exit run on the event loop: visit it when the sleep
-      // ended for anything but events, and every few ms under load, not per batch. A signal
-      // that lands while pstat is awake ends the next sleep at once (Sleeper), so no visit
-      // is needed before sleeping.
-      if (idle || now - lastYield >= YIELD_INTERVAL_MS) {
-        await yieldTurn();
-        lastYield = performance.now();
-      }
+      const since = writer.pendingSince;
+      await pump.turn(since >= 0 ? Math.min(deadline, since + FLUSH_INTERVAL_MS) : deadline);
     }
     // Whatever is already queued happened before the end: report it too.
-    if (this.usage === null) source.drain(Infinity, sink, () => false);
-    else {
-      // With the records, turn by turn, so that they keep pace with their exits.
-      do {
-        this.usage.pump(behind);
-        behind = source.drain(DATAGRAMS_PER_TURN, sink, () => false) >= DATAGRAMS_PER_TURN;
-        this.usage.settle();
-      } while (behind);
-    }
+    pump.drainAll();
   }
 
   /** Held exits wait for their thread group, or a finished command for descendants whose exits were lost. */
@@ -309,23 +224,12 @@ export class Monitor {
     return this.tracker.holding || (this.childStatus !== null && this.subtree !== null && this.subtree.size > 0);
   }
 
-  private sweep(now: number): void {
-    this.lastSweep = now;
+  private sweep(): void {
     this.tracker.sweep(this.deliver);
     if (this.childStatus !== null && this.subtree !== null) {
       this.subtree.prune((tgid) => readStat(tgid) !== null);
       if (this.subtree.size === 0) this.jobEnded();
     }
-  }
-
-  private collectGarbage(): void {
-    this.sinceGc = 0;
-    Bun.gc(true);
-  }
-
-  /** When the garbage of the last burst is due to be collected (Infinity: no burst since). */
-  private gcDueAt(): number {
-    return this.sinceGc >= BURST_EVENTS ? this.activeSince + SETTLE_MS : Infinity;
   }
 
   private async finish(): Promise<void> {

@@ -10,6 +10,8 @@ export interface ProcReads {
   execStat: boolean;
   /** /proc/PID/status: real and effective uid. */
   uids: boolean;
+  /** /proc/PID/status again at each exec, for the effective uid a set-uid program takes. */
+  execUids: boolean;
   /** /proc/PID/cgroup: the cgroup path, container id and systemd unit. */
   cgroup: boolean;
   /** /proc/PID/cwd: the working directory, read with the command line at each exec. */
@@ -45,12 +47,12 @@ export interface Plan {
  * consumer is listed here, and the plan reads the union.
  */
 const NEEDS: { when: (c: Config) => boolean; reads: Partial<ProcReads> }[] = [
-  { when: (c) => c.extra, reads: { stat: true, uids: true } }, // UID, EUID, TTY columns
+  { when: (c) => c.extra, reads: { stat: true, uids: true, execUids: true } }, // UID, EUID, TTY columns
   { when: (c) => c.format === "json", reads: { stat: true, execStat: true } }, // comm, ppid
   { when: (c) => c.name.comm, reads: { execStat: true } }, // -c names by comm
   { when: (c) => c.pgrp !== null, reads: { stat: true } },
-  { when: (c) => c.uid !== null, reads: { uids: true } },
-  { when: (c) => c.excludeUsers !== null, reads: { uids: true } },
+  { when: (c) => c.uid !== null, reads: { uids: true, execUids: true } },
+  { when: (c) => c.excludeUsers !== null, reads: { uids: true, execUids: true } },
   { when: (c) => c.context.cgroup, reads: { cgroup: true } }, // cgroup, container, unit
   { when: (c) => c.containers !== null || c.cgroup !== null || c.units !== null || c.excludeCgroup !== null, reads: { cgroup: true } },
   { when: (c) => c.context.cwd, reads: { cwd: true } },
@@ -71,7 +73,7 @@ export function makePlan(c: Config): Plan {
   // With every exit wanted anyway, the non-zero-only bit would only narrow them.
   if (mask & What.EXIT) mask &= ~What.NONZERO_EXIT;
   mask >>>= 0;
-  const reads: ProcReads = { stat: track, execStat: false, uids: false, cgroup: false, cwd: false, loginuid: false };
+  const reads: ProcReads = { stat: track, execStat: false, uids: false, execUids: false, cgroup: false, cwd: false, loginuid: false };
   for (const n of NEEDS) if (n.when(c)) Object.assign(reads, n.reads);
   return {
     show,

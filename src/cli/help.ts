@@ -2,9 +2,9 @@ import { meta, options } from "./options";
 
 type Def = { type: "boolean" | "string"; alias?: string; valueHint?: string; description: string };
 
-/** The option list as "-d, --dirstrip" / "    --rcvbuf BYTES" with descriptions, from the option table. */
-export function optionLines(): [string, string][] {
-  return Object.entries(options as Record<string, Def>).map(([name, d]) => {
+/** The option list as "-d, --dirstrip" / "    --rcvbuf BYTES" with descriptions, from an option table. */
+export function optionLines(table: object = options): [string, string][] {
+  return Object.entries(table as Record<string, Def>).map(([name, d]) => {
     const short = d.alias ? `-${d.alias}, ` : "    ";
     const value = d.type === "string" ? ` ${d.valueHint ?? "VALUE"}` : "";
     return [`${short}--${name}${value}`, d.description];
@@ -18,6 +18,7 @@ export function renderHelp(): string {
     `${meta.name}: ${meta.description}\n\n` +
     `Usage: pstat [OPTIONS]\n` +
     `       pstat [OPTIONS] -- COMMAND [ARGS...]\n` +
+    `       pstat top [OPTIONS]          (see pstat top --help)\n` +
     `       pstat completions bash|zsh|fish\n\n` +
     `Options:\n` +
     lines.map(([l, d]) => `  ${l.padEnd(w)}  ${d}`).join("\n") +

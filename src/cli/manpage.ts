@@ -1,6 +1,8 @@
 // The pstat(1) man page in roff, generated from the option table that --help uses.
+import type { ArgsDef } from "citty";
 import { LINE_KINDS, REPORT_KINDS } from "../events/kinds";
 import { optionInfo, shells, subcommands } from "./completions";
+import { topMeta, topOptions } from "../top/options";
 import { meta } from "./options";
 import { version as builtVersion } from "../version";
 
@@ -15,8 +17,9 @@ function roff(text: string): string {
 const bold = (s: string): string => `\\fB${roff(s)}\\fR`;
 const italic = (s: string): string => `\\fI${roff(s)}\\fR`;
 
-function optionsSection(): string[] {
-  return optionInfo().flatMap((o) => {
+/** The options of a table (pstat's by default) as roff tagged paragraphs. */
+function optionsSection(table?: ArgsDef): string[] {
+  return optionInfo(table).flatMap((o) => {
     const value = o.takesValue ? ` ${italic(o.valueHint)}` : "";
     const spellings = [...o.shorts.map((s) => `-${s}`), ...[o.long, ...o.longAliases].map((l) => `--${l}`)];
     const listed = o.values?.every((v) => o.description.includes(v)) ?? true;
@@ -41,6 +44,7 @@ export function renderManPage({ version = builtVersion, date = "" }: ManPageOpti
     ".SH SYNOPSIS",
     `${bold(name)} [\\fIOPTION\\fR]...`,
     `.br\n${bold(name)} [\\fIOPTION\\fR]... ${bold("--")} \\fICOMMAND\\fR [\\fIARG\\fR]...`,
+    `.br\n${bold(name)} ${bold(topMeta.name)} [\\fIOPTION\\fR]...`,
     ...subcommands.map((s) => `.br\n${bold(name)} ${bold(s.name)} ${s.args.map(bold).join("|")}`),
     ".SH DESCRIPTION",
     `${bold(name)} logs process activity as it happens: forks, execs, exits, core dumps, renames (comm),`,
@@ -55,6 +59,16 @@ export function renderManPage({ version = builtVersion, date = "" }: ManPageOpti
     ".SH OPTIONS",
     ...optionsSection(),
     ".SH COMMANDS",
+    ".TP",
+    `${bold(topMeta.name)} [\\fIOPTION\\fR]...`,
+    `${roff(topMeta.description)}: each row is a group of processes, by the parent that started them`,
+    "(its command line), by program, by user or by container; with the processes it started per second,",
+    "the programs run, exits and failures, live children and, with root, the CPU and peak memory of the",
+    `children that ended. Keys: ${bold("q")} quit, ${bold("s")} sort, ${bold("g")} grouping, ${bold("p")} pause,`,
+    `${bold("/")} filter, ${bold("Enter")} a group's recent command lines, ${bold("?")} help. Its options:`,
+    ".RS",
+    ...optionsSection(topOptions),
+    ".RE",
     ".TP",
     `${bold("completions")} ${shells.map(bold).join("|")}`,
     "Print a completion script for that shell, for example",

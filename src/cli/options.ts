@@ -3,6 +3,43 @@ import { EVENT_NAMES } from "../events/kinds";
 import { FORMAT_NAMES } from "../output/formats";
 
 /**
+ * The filters on the process an event is about: the event log and `pstat top` both take
+ * them (src/top/options.ts), parsed by parseFilters (src/cli/parse.ts).
+ */
+export const filterOptions = {
+  pid: {
+    type: "string",
+    valueHint: "PID[,PID...]",
+    description: "show only these processes and their descendants, existing and new",
+  },
+  user: { type: "string", alias: "u", valueHint: "USER", description: "show only processes of USER (name or uid; real or effective)" },
+  comm: { type: "string", valueHint: "REGEX", description: "show only events whose process name matches REGEX" },
+  container: {
+    type: "string",
+    valueHint: "ID[,ID...]",
+    description: "show only processes in a container whose id starts with ID (Docker, containerd, CRI-O, Podman, Kubernetes)",
+  },
+  cgroup: {
+    type: "string",
+    valueHint: "GLOB",
+    description: "show only processes whose cgroup path matches GLOB (* within a component, ** across)",
+  },
+  unit: {
+    type: "string",
+    valueHint: "NAME[,NAME...]",
+    description: "show only processes in systemd unit or slice NAME (NAME.service when NAME has no type)",
+  },
+  "exclude-comm": { type: "string", valueHint: "REGEX", description: "leave out events whose process name matches REGEX" },
+  "exclude-pid": {
+    type: "string",
+    valueHint: "PID[,PID...]",
+    description: "leave out these processes and their descendants, existing and new",
+  },
+  "exclude-user": { type: "string", valueHint: "USER[,USER...]", description: "leave out processes of USER (name or uid; real or effective)" },
+  "exclude-cgroup": { type: "string", valueHint: "GLOB", description: "leave out processes whose cgroup path matches GLOB" },
+} as const satisfies ArgsDef;
+
+/**
  * The one table of pstat's options. `--help`, the parser's validation, the man page and
  * the shell completions are all generated from it, so they cannot drift apart.
  * Keys are the long names; `alias` holds the one-letter short form.
@@ -63,36 +100,7 @@ export const options = {
   "show-ancestry": { type: "boolean", description: "show the chain of parent processes" },
   "show-cwd": { type: "boolean", description: "show the working directory each program was started in" },
   "show-login": { type: "boolean", description: "show the login user (audit loginuid: who logged in, through sudo and su)" },
-  pid: {
-    type: "string",
-    valueHint: "PID[,PID...]",
-    description: "show only these processes and their descendants, existing and new",
-  },
-  user: { type: "string", alias: "u", valueHint: "USER", description: "show only processes of USER (name or uid; real or effective)" },
-  comm: { type: "string", valueHint: "REGEX", description: "show only events whose process name matches REGEX" },
-  container: {
-    type: "string",
-    valueHint: "ID[,ID...]",
-    description: "show only processes in a container whose id starts with ID (Docker, containerd, CRI-O, Podman, Kubernetes)",
-  },
-  cgroup: {
-    type: "string",
-    valueHint: "GLOB",
-    description: "show only processes whose cgroup path matches GLOB (* within a component, ** across)",
-  },
-  unit: {
-    type: "string",
-    valueHint: "NAME[,NAME...]",
-    description: "show only processes in systemd unit or slice NAME (NAME.service when NAME has no type)",
-  },
-  "exclude-comm": { type: "string", valueHint: "REGEX", description: "leave out events whose process name matches REGEX" },
-  "exclude-pid": {
-    type: "string",
-    valueHint: "PID[,PID...]",
-    description: "leave out these processes and their descendants, existing and new",
-  },
-  "exclude-user": { type: "string", valueHint: "USER[,USER...]", description: "leave out processes of USER (name or uid; real or effective)" },
-  "exclude-cgroup": { type: "string", valueHint: "GLOB", description: "leave out processes whose cgroup path matches GLOB" },
+  ...filterOptions,
   usage: {
     type: "boolean",
     alias: "U",

@@ -1,4 +1,3 @@
-import { parseArgs } from "citty";
 import type { Config } from "../config";
 import { GlobError, globToRegExp } from "../context/glob";
 import { UsageError } from "../errors";
@@ -6,65 +5,36 @@ import { TIME_FORMATS, type TimeFormat } from "../format/time";
 import { FORMAT_NAMES, type Format } from "../output/formats";
 import { parseEvents, selectAll } from "../selection";
 import { uidOf } from "../proc/users";
-import { options } from "./options";
+import { type Args, readArgs } from "./args";
+import { type filterOptions, options } from "./options";
 
 /** Room for tens of thousands of events, for the moments pstat is not scheduled (a storm on every core). */
 const DEFAULT_RCVBUF = "32M";
 
 export type Cli = { action: "help" } | { action: "version" } | { action: "run"; config: Config };
 
-type Def = { type: "boolean" | "string"; alias?: string };
-const defs = options as Record<string, Def>;
-
-/** Every spelling citty accepts for a key: long name, short alias, camelCase form. */
-const known = new Map<string, string>();
-for (const [name, def] of Object.entries(defs)) {
-  known.set(name, name);
-  known.set(
-    name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()),
-    name,
-  );
-  if (def.alias) known.set(def.alias, name);
-}
-
-function spelled(key: string): string {
-  return key.length === 1 ? `-${key}` : `--${key}`;
-}
-
 /**
- * Parses pstat's command line. citty (node:util underneath) does the tokenising, short
- * flag groups (-dS) included; this adds the strictness a monitor run as root needs:
- * unknown options, stray arguments, missing and malformed values are usage errors.
+ * Parses pstat's command line into a validated configuration: see readArgs for the
+ * strictness; stray arguments are usage errors too (a command goes after --).
  */
 export function parseCli(argv: string[]): Cli {
   const dashdash = argv.indexOf("--");
   const own = dashdash < 0 ? argv : argv.slice(0, dashdash);
-  preCheck(own);
-  const a = parseArgs(own, options) as unknown as Record<string, unknown> & { _: string[] };
-  for (const key of Object.keys(a)) {
-    if (key === "_") continue;
-    if (!known.has(key)) throw new UsageError(`unknown option ${spelled(key)}`);
-  }
-  if (a.help) return { action: "help" };
-  if (a.version) return { action: "version" };
-  if (a._.length > 0) throw new UsageError(`unexpected argument '${a._[0]}' (a command to run goes after --)`);
+  const a = readArgs(own, options);
+  const { str, flag } = a;
+  if (flag("help")) return { action: "help" };
+  if (flag("version")) return { action: "version" };
+  if (a.positional.length > 0) throw new UsageError(`unexpected argument '${a.positional[0]}' (a command to run goes after --)`);
   const command = dashdash < 0 ? null : argv.slice(dashdash + 1);
   if (command !== null && command.length === 0) throw new UsageError("no command after --");
-
-  const str = (name: keyof typeof options): string | undefined => {
-    const v = a[name];
-    if (v === undefined) return undefined;
-    if (typeof v !== "string" || v === "") throw new UsageError(`option ${optName(name)} needs a value`);
-    return v;
-  };
-  const flag = (name: keyof typeof options): boolean => a[name] === true;
 
   const everything = flag("everything");
   const eventList = str("event");
   const events = flag("all") || everything || eventList === undefined ? selectAll() : parseEvents(eventList);
   const duration = str("duration");
   const quiet = flag("quiet");
-  const pids = parsePids(str("pid"), "--pid");
+  const filters = parseFilters(a);
+  const pids = filters.pids;
   const allContext = flag("context");
   if (command !== null && pids !== null) throw new UsageError("--pid and a command after -- cannot be combined");
   if (flag("exit-with-command") && command === null) throw new UsageError("--exit-with-command needs a command after --");
@@ -91,16 +61,7 @@ export function parseCli(argv: string[]): Cli {
       tree: flag("tree"),
       output: str("output") ?? null,
       pgrp: parsePgrp(str("pgrp")),
-      uid: parseUser(str("user"), "-u"),
-      comm: parseRegex(str("comm"), "--comm"),
-      pids,
-      containers: parseList(str("container"), parseContainerId),
-      cgroup: parseGlob(str("cgroup"), "--cgroup"),
-      units: parseList(str("unit"), parseUnitName),
-      excludeComm: parseRegex(str("exclude-comm"), "--exclude-comm"),
-      excludePids: parsePids(str("exclude-pid"), "--exclude-pid"),
-      excludeUsers: parseList(str("exclude-user"), (u) => parseUser(u, "--exclude-user")!),
-      excludeCgroup: parseGlob(str("exclude-cgroup"), "--exclude-cgroup"),
+      ...filters,
       context: {
         cgroup: allContext || flag("show-cgroup"),
         ancestry: allContext || flag("show-ancestry"),
@@ -115,53 +76,37 @@ export function parseCli(argv: string[]): Cli {
   };
 }
 
-function optName(name: string): string {
-  const alias = defs[name]?.alias;
-  return alias ? `-${alias}/--${name}` : `--${name}`;
-}
+/** The filters on the process an event is about, which every command that takes events accepts. */
+export type Filters = Pick<
+  Config,
+  "uid" | "comm" | "pids" | "containers" | "cgroup" | "units" | "excludeComm" | "excludePids" | "excludeUsers" | "excludeCgroup"
+>;
 
-/** Catches what the tokeniser lets through: a value given to a flag, a value-taking option last. */
-function preCheck(args: string[]): void {
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    const m = /^--([^=]+)=/.exec(arg);
-    if (m) {
-      const name = known.get(m[1]!);
-      if (name !== undefined && defs[name]!.type === "boolean") throw new UsageError(`option --${m[1]} takes no value`);
-      continue;
-    }
-    // The tokeniser would take --no-X as "X off"; pstat has no such negations.
-    if (arg.startsWith("--no-") && !known.has(arg.slice(2))) throw new UsageError(`unknown option ${arg}`);
-    let name: string | undefined;
-    if (arg.startsWith("--")) name = known.get(arg.slice(2));
-    else if (/^-[a-zA-Z]+$/.test(arg)) name = groupValueTaker(arg);
-    if (name !== undefined && defs[name]!.type === "string") {
-      const next = args[i + 1];
-      if (next === undefined || (next.startsWith("-") && next.length > 1 && !/^-\d/.test(next))) {
-        throw new UsageError(`option ${optName(name)} needs a value`);
-      }
-      i++;
-    }
-  }
-}
-
-/**
- * In a short group such as -dSD, the option that takes the next argument as its value:
- * a value-taking letter that ends the group. One earlier in the group (-D5, -dD5)
- * takes the rest of the group instead.
- */
-function groupValueTaker(group: string): string | undefined {
-  for (let k = 1; k < group.length; k++) {
-    const name = known.get(group[k]!);
-    if (name !== undefined && defs[name]!.type === "string") return k === group.length - 1 ? name : undefined;
-  }
-  return undefined;
+export function parseFilters(a: Args<keyof typeof filterOptions>): Filters {
+  const str = a.str;
+  return {
+    uid: parseUser(str("user"), "-u"),
+    comm: parseRegex(str("comm"), "--comm"),
+    pids: parsePids(str("pid"), "--pid"),
+    containers: parseList(str("container"), parseContainerId),
+    cgroup: parseGlob(str("cgroup"), "--cgroup"),
+    units: parseList(str("unit"), parseUnitName),
+    excludeComm: parseRegex(str("exclude-comm"), "--exclude-comm"),
+    excludePids: parsePids(str("exclude-pid"), "--exclude-pid"),
+    excludeUsers: parseList(str("exclude-user"), (u) => parseUser(u, "--exclude-user")!),
+    excludeCgroup: parseGlob(str("exclude-cgroup"), "--exclude-cgroup"),
+  };
 }
 
 function parseDuration(s: string): number {
-  if (!/^\d+(\.\d+)?$/.test(s)) throw new UsageError(`invalid duration '${s}' for -D (expected seconds, e.g. 10 or 0.5)`);
+  return parseSeconds(s, "duration", "-D", "10");
+}
+
+/** Seconds (decimals allowed) to milliseconds; `what` and `opt` name the value in messages, `example` is a typical value. */
+export function parseSeconds(s: string, what: string, opt: string, example: string): number {
+  if (!/^\d+(\.\d+)?$/.test(s)) throw new UsageError(`invalid ${what} '${s}' for ${opt} (expected seconds, e.g. ${example} or 0.5)`);
   const ms = Number(s) * 1000;
-  if (!Number.isFinite(ms) || ms > 2 ** 31 * 1000) throw new UsageError(`duration '${s}' is too large`);
+  if (!Number.isFinite(ms) || ms > 2 ** 31 * 1000) throw new UsageError(`${what} '${s}' is too large`);
   return ms;
 }
 

@@ -287,7 +287,7 @@ export class ProcessTable {
       info.comm = commOf(p.cmdline);
       info.known = true;
       info.ctx = p.ctx;
-      if (this.opts.reads.uids) {
+      if (this.opts.reads.execUids) {
         const ids = readUids(e.pid); // a set-uid program changes them at exec
         if (ids !== null) (info.uid = ids[0]), (info.euid = ids[1]);
       }

@@ -20,7 +20,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const READS: ProcReads = { stat: true, execStat: false, uids: false, cgroup: true, cwd: true, loginuid: true };
+const READS: ProcReads = { stat: true, execStat: false, uids: false, execUids: false, cgroup: true, cwd: true, loginuid: true };
 
 function table(reads: ProcReads = READS): ProcessTable {
   return new ProcessTable({ mode: { comm: false, short: false, dirstrip: false }, reads, tracking: true, clock });

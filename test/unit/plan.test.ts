@@ -64,11 +64,13 @@ describe("kernel mask and filter", () => {
 
 describe("/proc reads: every consumer's field is read", () => {
   test("plain text of execs reads only command lines", () => {
-    expect(plan("-e", "exec").reads).toEqual({ stat: false, execStat: false, uids: false, cgroup: false, cwd: false, loginuid: false });
+    expect(plan("-e", "exec").reads).toEqual({ stat: false, execStat: false, uids: false, execUids: false, cgroup: false, cwd: false, loginuid: false });
   });
   test("--pgrp reads stat (the process group)", () => expect(plan("-e", "exec", "-p", "1").reads.stat).toBe(true));
-  test("-u reads the uids", () => expect(plan("-e", "exec", "-u", "0").reads.uids).toBe(true));
-  test("-x reads uids and stat (tty)", () => expect(plan("-e", "exec", "-x").reads).toMatchObject({ uids: true, stat: true }));
+  test("-u reads the uids, again at each exec (a set-uid program's)", () =>
+    expect(plan("-e", "exec", "-u", "0").reads).toMatchObject({ uids: true, execUids: true }));
+  test("-x reads uids, again at each exec, and stat (tty)", () =>
+    expect(plan("-e", "exec", "-x").reads).toMatchObject({ uids: true, execUids: true, stat: true }));
   test("JSON reads the comm at exec", () => expect(plan("-e", "exec", "-j").reads).toMatchObject({ stat: true, execStat: true }));
   test("-c reads the comm at exec", () => expect(plan("-e", "exec", "-c").reads.execStat).toBe(true));
   test("the table needs start times (durations) and parents", () => expect(plan().reads.stat).toBe(true));
