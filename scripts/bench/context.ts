@@ -2,7 +2,7 @@
 // as the others, so all receive the same events (the load's, and whatever else the machine
 // runs meanwhile); the difference in their CPU (utime + stime of the whole thread group,
 // from /proc/PID/stat) over the load is what the option adds. Method and results:
-// docs/notes/context.md.
+// docs/context.md.
 //
 //   bun scripts/bench/context.ts [N=20000] [REPS=5] [BASELINE,CONFIG,...]   (default: plain,context)
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";

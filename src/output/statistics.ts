@@ -98,7 +98,7 @@ export class Statistics {
   /**
    * JSON fields of a row with --usage (`,"cpu":…,"max_rss":…`), else "". The usage figures'
    * JSON is written beside their text, as the exit's usage object and the summary are
-   * written by src/usage (docs/notes/usage.md lists the fields).
+   * written by src/usage (docs/usage.md lists the fields).
    */
   rowUsageJson(row: StatRow): string {
     if (!this.usage) return "";
