@@ -17,7 +17,7 @@ describe("options", () => {
   test("low-rate scenarios run by default, with the issue's rates and lengths", () => {
     const o = parseOptions([]);
     expect(o.scenarios).toEqual(["fork", "exec", "idle", "trickle", "bursts"]);
-    expect(o.lowRate).toEqual({ warmupSeconds: 10, trickleRate: 20, trickleSeconds: 30, bursts: 5, burstN: 300, burstProducers: 2, burstGapSeconds: 4 });
+    expect(o.lowRate).toEqual({ warmupSeconds: 10, trickleRate: 20, trickleSeconds: 30, bursts: 5, burstN: 300, burstProducers: 2, burstGapSeconds: 4, quietWaitSeconds: 60 });
   });
 
   test("--quick shortens them; each knob overrides", () => {
@@ -38,7 +38,7 @@ describe("options", () => {
 
   test("--help names every scenario and every low-rate flag", () => {
     for (const s of ALL_SCENARIOS) expect(USAGE).toMatch(new RegExp(`^  .*\\b${s}\\b`, "m"));
-    for (const f of ["--scenarios", "--warmup", "--trickle-rate", "--trickle-seconds", "--bursts", "--burst-n", "--burst-producers", "--burst-gap"])
+    for (const f of ["--scenarios", "--warmup", "--trickle-rate", "--trickle-seconds", "--bursts", "--burst-n", "--burst-producers", "--burst-gap", "--quiet-wait"])
       expect(USAGE).toContain(`  ${f} `);
   });
 });

@@ -5,12 +5,15 @@ import { join } from "node:path";
 import { type Load, type Schedule, runLoad } from "./loadgen";
 import { type Monitor, type MonitorName, loadEventsPerProcess } from "./monitors";
 import type { LowRateOptions } from "./options";
-import { type Stopped, stop } from "./proc";
+import { type Stopped, sleep, stop } from "./proc";
 import { type Context, type Started, drain, score, startMonitor, stderrLines } from "./run";
 import type { Correctness } from "./score";
 import { alive, forksSinceBoot, memory, procConnectorSocket, processCpuNs, threadRuntimeNs } from "./sys";
 
 export type LowRateName = "trickle" | "bursts";
+
+/** A machine starting fewer processes a second than this (or than the trickle) counts as quiet. */
+const QUIET_MIN_PER_S = 20;
 
 /** Both low-rate loads exec /bin/true, as a shell loop or a service starting helpers does. */
 const MODE = "exec";
@@ -55,6 +58,25 @@ export interface LowRateResult {
 export function lowRateSchedule(name: LowRateName, o: LowRateOptions): { n: number; producers: number; schedule: Schedule } {
   if (name === "trickle") return { n: 0, producers: 0, schedule: { rate: o.trickleRate, seconds: o.trickleSeconds } };
   return { n: o.burstN, producers: o.burstProducers, schedule: { bursts: o.bursts, gapMs: o.burstGapSeconds * 1000, rate: o.trickleRate } };
+}
+
+/**
+ * Waits until the rest of the machine starts fewer than `maxPerS` processes a second
+ * (over one second), for at most `maxS` seconds. Every monitor wakes for every process
+ * on the machine: on a machine busy with other work a trickle window measures that work.
+ * Returns the seconds waited, and the rate last seen.
+ */
+export async function waitForQuietMachine(maxS: number, maxPerS: number): Promise<{ waitedS: number; perS?: number }> {
+  const t0 = performance.now();
+  let perS: number | undefined;
+  for (;;) {
+    const a = forksSinceBoot();
+    await sleep(1000);
+    const b = forksSinceBoot();
+    perS = a !== undefined && b !== undefined ? b - a : undefined;
+    const waitedS = (performance.now() - t0) / 1000;
+    if (perS === undefined || perS < maxPerS || waitedS >= maxS) return { waitedS, perS };
+  }
 }
 
 interface Sample {
@@ -117,6 +139,12 @@ export async function runLowRate(
   let load: Load | undefined;
   let t0 = 0;
   try {
+    if (o.quietWaitSeconds > 0) {
+      const limit = Math.max(QUIET_MIN_PER_S, o.trickleRate);
+      const q = await waitForQuietMachine(o.quietWaitSeconds, limit);
+      const busy = q.perS !== undefined && q.perS >= limit;
+      log(`rep ${rep} ${name}: ${busy ? `machine still busy after ${q.waitedS.toFixed(0)} s` : `machine quiet after ${q.waitedS.toFixed(0)} s`} (${q.perS ?? "?"} other processes a second)`);
+    }
     if (o.warmupSeconds > 0) {
       await runLoad(ctx.loadgen, MODE, 0, 0, join(ctx.tmp, `warmup-${name}.pids`), ctx.loadTimeoutMs, { rate: o.trickleRate, seconds: o.warmupSeconds });
     }

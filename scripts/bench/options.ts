@@ -21,6 +21,8 @@ export interface LowRateOptions {
   burstProducers: number;
   /** seconds from the start of one burst to the start of the next (the rest is quiet) */
   burstGapSeconds: number;
+  /** longest wait, before each low-rate run, for the rest of the machine to go quiet */
+  quietWaitSeconds: number;
 }
 
 export interface Options {
@@ -82,6 +84,10 @@ Scenarios (--scenarios):
   --burst-n N         processes per burst (default 300)
   --burst-producers P producers per burst (default 2)
   --burst-gap S       seconds from one burst's start to the next (default 4)
+  --quiet-wait S      before each low-rate run, wait up to S seconds until the
+                      rest of the machine starts fewer processes a second than
+                      the trickle (at least 20): a monitor pays for every
+                      process on the machine (default 60; 0: do not wait)
   --quick             1 rep, 5000 forks, 1500 execs, 2 producers, 3 s idle;
                       low rates: 2 s warm-up, 6 s trickle, 2 bursts 3 s apart
   --soak              pstat only: ~1M forked processes, RSS after 10k vs at the end
@@ -123,6 +129,7 @@ export function parseOptions(argv: string[]): Options {
       "burst-n": { type: "string" },
       "burst-producers": { type: "string" },
       "burst-gap": { type: "string" },
+      "quiet-wait": { type: "string" },
       reps: { type: "string" },
       n: { type: "string" },
       "exec-n": { type: "string" },
@@ -157,6 +164,7 @@ export function parseOptions(argv: string[]): Options {
     burstN: positiveInt("burst-n", values["burst-n"], 300),
     burstProducers: positiveInt("burst-producers", values["burst-producers"], 2),
     burstGapSeconds: positiveNumber("burst-gap", values["burst-gap"], quick ? 3 : 4),
+    quietWaitSeconds: nonNegativeInt("quiet-wait", values["quiet-wait"], quick ? 10 : 60),
   };
   if (lowRate.burstProducers > 64) throw new Error("--burst-producers is at most 64");
   return {

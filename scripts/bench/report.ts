@@ -2,6 +2,7 @@
 import type { Mode } from "./loadgen";
 import type { LowRateName, LowRateResult } from "./lowrate";
 import type { Monitor } from "./monitors";
+import type { LowRateOptions } from "./options";
 import type { IdleResult, RunResult } from "./run";
 import type { Correctness } from "./score";
 import { type Spread, fmt, rounded, spread } from "./stats";
@@ -231,6 +232,17 @@ export interface LowRateRow extends CorrectnessSpreads {
   notes: string[];
 }
 
+/**
+ * Repetitions in which the rest of the machine started more processes than the load:
+ * every monitor paid for those too, so that repetition measures the machine as much as
+ * the load (the ratio to forkstat still compares like with like).
+ */
+function noisyWindows(rs: readonly LowRateResult[]): string[] {
+  return rs
+    .filter((r) => r.otherForks !== undefined && r.processes !== undefined && r.otherForks > r.processes)
+    .map((r) => `rep ${r.rep}: the rest of the machine started ${r.otherForks} processes and threads in the window, ${((r.otherForks ?? 0) / (r.processes ?? 1)).toFixed(1)}× the load's`);
+}
+
 const LOW_RATE_ORDER: LowRateName[] = ["trickle", "bursts"];
 const MONITOR_ORDER = ["none", "forkstat", "extrace", "floor", "floor-bun", "pstat"];
 
@@ -261,7 +273,7 @@ export function summariseLowRate(results: readonly LowRateResult[]): LowRateRow[
       threadsAtEnd: of((r) => r.threadsAtEnd),
       otherForks: of((r) => r.otherForks),
       rssPeakMiB: of((r) => r.rssPeakMiB),
-      notes: notesFor(rs),
+      notes: [...notesFor(rs), ...noisyWindows(rs)],
     });
   }
   return rows.sort(
@@ -303,7 +315,7 @@ export function notesText(rows: readonly (Row | LowRateRow)[]): string {
 }
 
 /** What the low-rate table's columns mean, printed under it. */
-export function lowRateLegend(o: { warmupSeconds: number; trickleRate: number; trickleSeconds: number; bursts: number; burstN: number; burstProducers: number; burstGapSeconds: number }): string {
+export function lowRateLegend(o: LowRateOptions): string {
   return [
     `- trickle: ${o.trickleRate} execs of /bin/true a second for ${o.trickleSeconds} s, after ${o.warmupSeconds} s of the same trickle; every monitor at once on the same load.`,
     `- bursts: ${o.bursts} bursts of ${o.burstN} execs from ${o.burstProducers} producers, one every ${o.burstGapSeconds} s, over a trickle of ${o.trickleRate} a second, after the same warm-up.`,
