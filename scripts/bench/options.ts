@@ -85,8 +85,8 @@ Scenarios (--scenarios):
   --burst-producers P producers per burst (default 2)
   --burst-gap S       seconds from one burst's start to the next (default 4)
   --quiet-wait S      before each low-rate run, wait up to S seconds until the
-                      rest of the machine starts fewer processes a second than
-                      the trickle (at least 20): a monitor pays for every
+                      rest of the machine starts fewer than 50 processes a
+                      second (or twice the trickle): a monitor pays for every
                       process on the machine (default 60; 0: do not wait)
   --quick             1 rep, 5000 forks, 1500 execs, 2 producers, 3 s idle;
                       low rates: 2 s warm-up, 6 s trickle, 2 bursts 3 s apart
