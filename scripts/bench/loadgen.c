@@ -34,7 +34,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -180,6 +182,7 @@ int main(int argc, char **argv)
 	}
 
 	long long t0 = now_ns();
+	pid_t self = getpid();
 	for (int i = 0; i < producers; i++) {
 		/* the first producer takes the remainder */
 		long count = per + (i == 0 && storm ? n % p : 0);
@@ -189,6 +192,9 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		if (pid == 0) {
+			/* a killed load generator takes its producers with it: a trickle must not outlive the run */
+			if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != self)
+				_exit(1);
 			if (i < p)
 				produce(sh, i, count, (long)i * cap, exec_mode, bursts, t0, gap_ns);
 			else
