@@ -1,13 +1,25 @@
-// `npm run bench`: forkstat vs extrace vs pstat on the same synthetic fork and exec storms.
+// `npm run bench`: forkstat vs extrace vs pstat on the same synthetic fork and exec storms,
+// and side by side on a trickle and on short bursts (the rates servers see).
 // See the README's Performance section for what is measured and how; scripts/bench/ holds the pieces.
 import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ensureInstalled } from "./bench/install";
 import { type Mode, compileLoadgen } from "./bench/loadgen";
+import { type LowRateName, type LowRateResult, runLowRate } from "./bench/lowrate";
 import { type Monitor, compileFloor, compileFloorBun, extrace, floor, floorBun, forkstat, pstat, pstatAvailable, pstatUsage } from "./bench/monitors";
 import { type Options, USAGE, parseOptions } from "./bench/options";
 import { installCleanup } from "./bench/proc";
-import { legendText, markdownTable, notesText, summarise, textTable } from "./bench/report";
+import {
+  legendText,
+  lowRateLegend,
+  lowRateMarkdownTable,
+  lowRateTextTable,
+  markdownTable,
+  notesText,
+  summarise,
+  summariseLowRate,
+  textTable,
+} from "./bench/report";
 import { type Context, type IdleResult, type RunResult, measureIdle, runBaseline, runMonitored } from "./bench/run";
 import { runSoak, soakText } from "./bench/soak";
 import { clkTck, cpuCount, kernelRelease, pidMax } from "./bench/sys";
@@ -44,7 +56,8 @@ function preflight(opts: Options, tmp: string): { monitors: Monitor[]; skipped: 
     else skipped.push(`pstat: ${opts.pstat} does not exist (run \`npm run build\` first)`);
   }
   if (!opts.soak && opts.monitors.includes("pstat-usage") && pstatAvailable(opts.pstat)) monitors.push(pstatUsage(opts.pstat));
-  const tooMany = Math.max(opts.n, opts.execN) > pidMax() * 0.8;
+  const storms = opts.scenarios.includes("fork") || opts.scenarios.includes("exec");
+  const tooMany = storms && Math.max(opts.n, opts.execN) > pidMax() * 0.8;
   if (tooMany) log(`warning: runs of ${opts.n} processes come close to pid_max ${pidMax()}; PIDs repeat within a run`);
   return { monitors, skipped };
 }
@@ -82,7 +95,9 @@ function rotate<T>(list: T[], by: number): T[] {
 async function comparison(opts: Options, ctx: Context, monitors: Monitor[]) {
   const runs: RunResult[] = [];
   const idle: IdleResult[] = [];
-  const modes: Mode[] = ["fork", "exec"];
+  const lowRate: LowRateResult[] = [];
+  const modes = (["fork", "exec"] as Mode[]).filter((m) => opts.scenarios.includes(m));
+  const lowRateNames = (["trickle", "bursts"] as LowRateName[]).filter((s) => opts.scenarios.includes(s));
   for (let rep = 1; rep <= opts.reps; rep++) {
     for (const producers of opts.producers) {
       for (const mode of modes) {
@@ -104,12 +119,15 @@ async function comparison(opts: Options, ctx: Context, monitors: Monitor[]) {
         }
       }
     }
-    for (const r of await measureIdle(ctx, monitors, opts.idleSeconds, rep)) {
-      log(`rep ${rep} idle ${r.monitor}: ${r.error ?? `${r.cpuPct?.toFixed(3)} % CPU over ${r.seconds} s`}`);
-      idle.push(r);
+    if (opts.scenarios.includes("idle")) {
+      for (const r of await measureIdle(ctx, monitors, opts.idleSeconds, rep)) {
+        log(`rep ${rep} idle ${r.monitor}: ${r.error ?? `${r.cpuPct?.toFixed(3)} % CPU over ${r.seconds} s`}`);
+        idle.push(r);
+      }
     }
+    for (const name of lowRateNames) lowRate.push(...(await runLowRate(ctx, rotate(monitors, rep - 1), name, opts.lowRate, rep, log)));
   }
-  return { runs, idle };
+  return { runs, idle, lowRate };
 }
 
 async function main(): Promise<void> {
@@ -138,23 +156,28 @@ async function main(): Promise<void> {
   }
 
   const m = meta(opts, monitors, skipped); // before the runs: the date and build they started with
-  const { runs, idle } = await comparison(opts, ctx, monitors);
+  const { runs, idle, lowRate } = await comparison(opts, ctx, monitors);
   const warnings: string[] = [];
   if (pstatStamp(opts.pstat) !== m.pstatBuild) warnings.push(`${opts.pstat} was rebuilt during the run: the pstat rows mix two builds`);
   const rows = summarise(runs, idle);
-  const table = textTable(rows);
-  const notes = notesText(rows);
+  const lowRows = summariseLowRate(lowRate);
+  const notes = notesText([...rows, ...lowRows]);
   const legend = legendText(monitors);
-  console.log(`\n${table}\n`);
+  const lowLegend = lowRateLegend(opts.lowRate);
+  if (rows.length > 0) console.log(`\n${textTable(rows)}\n`);
+  if (lowRows.length > 0) console.log(`\nlow rates (every monitor at once on one load):\n${lowRateTextTable(lowRows)}\n\n${lowLegend}\n`);
   console.log(`monitors:\n${legend}\n`);
   if (skipped.length > 0) console.log(`skipped: ${skipped.join("; ")}`);
   for (const w of warnings) console.log(`warning: ${w}`);
   if (notes) console.log(`notes:\n${notes}`);
-  writeFileSync(join(out, "latest.json"), `${JSON.stringify({ meta: { ...m, warnings }, summary: rows, runs, idle }, null, 2)}\n`);
+  writeFileSync(
+    join(out, "latest.json"),
+    `${JSON.stringify({ meta: { ...m, warnings }, summary: rows, lowRateSummary: lowRows, runs, idle, lowRate }, null, 2)}\n`,
+  );
   const md = [
     `Run ${m.date} on Linux ${m.kernel}, ${m.cpus} CPUs; ${opts.reps} repetitions; cells are median (min–max).`,
-    "",
-    markdownTable(rows),
+    ...(rows.length > 0 ? ["", markdownTable(rows)] : []),
+    ...(lowRows.length > 0 ? ["", "Low rates, every monitor at once on one load:", "", lowRateMarkdownTable(lowRows), "", lowLegend] : []),
     "",
     "Monitors:",
     "",

@@ -52,9 +52,39 @@ export function parsePidFile(text: string, cmdline: string): Load {
   return load;
 }
 
+/**
+ * A load spread over time instead of a storm (loadgen.c's optional arguments): the storm
+ * of n processes from the producers repeated `bursts` times, one every `gapMs`, and/or
+ * one more producer making `rate` processes a second on a fixed schedule, for `seconds`
+ * (or as long as the bursts last). n = producers = 0 with a rate is a trickle alone.
+ */
+export interface Schedule {
+  bursts?: number;
+  gapMs?: number;
+  rate?: number;
+  seconds?: number;
+}
+
+function scheduleArgs(s: Schedule): string[] {
+  const args: string[] = [];
+  if (s.bursts !== undefined) args.push(`bursts=${s.bursts}`);
+  if (s.gapMs !== undefined) args.push(`gap_ms=${Math.round(s.gapMs)}`);
+  if (s.rate !== undefined) args.push(`rate=${s.rate}`);
+  if (s.seconds !== undefined) args.push(`seconds=${s.seconds}`);
+  return args;
+}
+
 /** Runs one load to completion; a hung load generator is killed after `timeoutMs`. */
-export async function runLoad(bin: string, mode: Mode, n: number, producers: number, pidFile: string, timeoutMs: number): Promise<Load> {
-  const argv = [bin, mode, String(n), String(producers), pidFile];
+export async function runLoad(
+  bin: string,
+  mode: Mode,
+  n: number,
+  producers: number,
+  pidFile: string,
+  timeoutMs: number,
+  schedule: Schedule = {},
+): Promise<Load> {
+  const argv = [bin, mode, String(n), String(producers), pidFile, ...scheduleArgs(schedule)];
   const proc = track(Bun.spawn(argv, { stdin: "ignore", stdout: "inherit", stderr: "inherit" }));
   if (!(await exitedWithin(proc, timeoutMs))) {
     proc.kill("SIGKILL");

@@ -3,7 +3,31 @@ import { parseArgs } from "node:util";
 import type { MonitorName } from "./monitors";
 import { DEFAULT_PSTAT } from "./monitors";
 
+/** The storms (fork, exec), the idle window, and the low-rate loads (trickle, bursts). */
+export type ScenarioName = "fork" | "exec" | "idle" | "trickle" | "bursts";
+
+export const ALL_SCENARIOS: ScenarioName[] = ["fork", "exec", "idle", "trickle", "bursts"];
+
+/** The low-rate scenarios; every monitor watches the same load at the same time. */
+export interface LowRateOptions {
+  /** seconds of trickle before the measured window, so no monitor is measured cold */
+  warmupSeconds: number;
+  /** processes a second of the trickle, alone and under the bursts */
+  trickleRate: number;
+  trickleSeconds: number;
+  bursts: number;
+  /** processes per burst, from burstProducers producers back to back */
+  burstN: number;
+  burstProducers: number;
+  /** seconds from the start of one burst to the start of the next (the rest is quiet) */
+  burstGapSeconds: number;
+  /** longest wait, before each low-rate run, for the rest of the machine to go quiet */
+  quietWaitSeconds: number;
+}
+
 export interface Options {
+  scenarios: ScenarioName[];
+  lowRate: LowRateOptions;
   reps: number;
   /** processes per fork-storm run */
   n: number;
@@ -28,6 +52,23 @@ product: scripts/bench/floor.c, the least an exec monitor must do (one wakeup
 and one command-line read per exec); "floor-bun" is the same loop in Bun
 (scripts/bench/floor.ts), compiled like pstat. Needs root and a C compiler.
 
+Scenarios (--scenarios):
+  fork, exec   storms: --n forks or --exec-n execs from each count of --producers,
+               as fast as they go; each monitor alone, output to a file and to
+               /dev/null
+  idle         every monitor at once, no load, for --idle-seconds
+  trickle      the rate most servers see: every monitor at once, on one load of
+               --trickle-rate execs of /bin/true a second (a fixed schedule) for
+               --trickle-seconds, after --warmup seconds of the same trickle
+  bursts       --bursts bursts of --burst-n execs from --burst-producers
+               producers, one every --burst-gap seconds (quiet in between), over
+               a background trickle of --trickle-rate a second, after the warm-up
+  The low-rate scenarios (trickle, bursts) report CPU in ns of every thread the
+  monitor had in the window, ended ones included (its POSIX CPU clock), per
+  process and per event of the measured load, and each monitor's CPU over
+  forkstat's in the same window; loss and names are scored as for the storms.
+
+  --scenarios LIST    any of fork,exec,idle,trickle,bursts (default all)
   --reps N            repetitions of every run (default 3)
   --n N               processes per fork-storm run (default 20000)
   --exec-n N          processes per exec-storm run (default n/4)
@@ -37,7 +78,19 @@ and one command-line read per exec); "floor-bun" is the same loop in Bun
   --idle-seconds S    length of the idle CPU measurement (default 10)
   --pstat PATH        pstat binary (default dist/pstat)
   --out DIR           results directory (default bench-results)
-  --quick             1 rep, 5000 forks, 1500 execs, 2 producers, 3 s idle
+  --warmup S          seconds of trickle before a low-rate window (default 10)
+  --trickle-rate R    processes a second in trickle and under bursts (default 20)
+  --trickle-seconds S length of the measured trickle (default 30)
+  --bursts K          bursts in the bursts scenario (default 5)
+  --burst-n N         processes per burst (default 300)
+  --burst-producers P producers per burst (default 2)
+  --burst-gap S       seconds from one burst's start to the next (default 4)
+  --quiet-wait S      before each low-rate run, wait up to S seconds until the
+                      rest of the machine starts fewer than 50 processes a
+                      second (or twice the trickle): a monitor pays for every
+                      process on the machine (default 60; 0: do not wait)
+  --quick             1 rep, 5000 forks, 1500 execs, 2 producers, 3 s idle;
+                      low rates: 2 s warm-up, 6 s trickle, 2 bursts 3 s apart
   --soak              pstat only: ~1M forked processes, RSS after 10k vs at the end
   --soak-n N          processes in the soak run (default 1000000)
   -h, --help          this text`;
@@ -49,12 +102,35 @@ function positiveInt(name: string, v: string | undefined, dflt: number): number 
   return n;
 }
 
+function positiveNumber(name: string, v: string | undefined, dflt: number): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} wants a positive number, got ${v}`);
+  return n;
+}
+
+function nonNegativeInt(name: string, v: string | undefined, dflt: number): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} wants a whole number, got ${v}`);
+  return n;
+}
+
 const ALL_MONITORS: MonitorName[] = ["forkstat", "extrace", "floor", "floor-bun", "pstat", "pstat-usage"];
 
 export function parseOptions(argv: string[]): Options {
   const { values } = parseArgs({
     args: argv,
     options: {
+      scenarios: { type: "string" },
+      warmup: { type: "string" },
+      "trickle-rate": { type: "string" },
+      "trickle-seconds": { type: "string" },
+      bursts: { type: "string" },
+      "burst-n": { type: "string" },
+      "burst-producers": { type: "string" },
+      "burst-gap": { type: "string" },
+      "quiet-wait": { type: "string" },
       reps: { type: "string" },
       n: { type: "string" },
       "exec-n": { type: "string" },
@@ -77,7 +153,24 @@ export function parseOptions(argv: string[]): Options {
     if (!ALL_MONITORS.includes(m as MonitorName)) throw new Error(`unknown monitor ${m}`);
     return m as MonitorName;
   });
+  const scenarios = (values.scenarios ?? ALL_SCENARIOS.join(",")).split(",").map((s) => {
+    if (!ALL_SCENARIOS.includes(s as ScenarioName)) throw new Error(`unknown scenario ${s} (have ${ALL_SCENARIOS.join(", ")})`);
+    return s as ScenarioName;
+  });
+  const lowRate: LowRateOptions = {
+    warmupSeconds: nonNegativeInt("warmup", values.warmup, quick ? 2 : 10),
+    trickleRate: positiveInt("trickle-rate", values["trickle-rate"], 20),
+    trickleSeconds: positiveInt("trickle-seconds", values["trickle-seconds"], quick ? 6 : 30),
+    bursts: positiveInt("bursts", values.bursts, quick ? 2 : 5),
+    burstN: positiveInt("burst-n", values["burst-n"], 300),
+    burstProducers: positiveInt("burst-producers", values["burst-producers"], 2),
+    burstGapSeconds: positiveNumber("burst-gap", values["burst-gap"], quick ? 3 : 4),
+    quietWaitSeconds: nonNegativeInt("quiet-wait", values["quiet-wait"], quick ? 10 : 60),
+  };
+  if (lowRate.burstProducers > 64) throw new Error("--burst-producers is at most 64");
   return {
+    scenarios,
+    lowRate,
     reps: positiveInt("reps", values.reps, quick ? 1 : 3),
     n,
     execN: positiveInt("exec-n", values["exec-n"], quick ? 1500 : Math.max(1, Math.round(n / 4))),

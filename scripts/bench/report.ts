@@ -1,19 +1,16 @@
 // Summarise the runs into one row per scenario × monitor, as text, Markdown and JSON.
 import type { Mode } from "./loadgen";
+import type { LowRateName, LowRateResult } from "./lowrate";
 import type { Monitor } from "./monitors";
+import type { LowRateOptions } from "./options";
 import type { IdleResult, RunResult } from "./run";
+import type { Correctness } from "./score";
 import { type Spread, fmt, rounded, spread } from "./stats";
 
-export interface Row {
-  mode: Mode;
-  producers: number;
-  n: number;
-  monitor: string;
-  runs: number;
-  failedRuns: number;
+/** Loss and names over the scored runs of one row, whatever the scenario. */
+export interface CorrectnessSpreads {
   lost?: Spread;
   lostPct?: Spread;
-  kernelDrops?: Spread;
   reportedLost?: Spread;
   /** `lost` lines that carried no count (`?`) */
   reportedLostUncounted?: Spread;
@@ -21,6 +18,16 @@ export interface Row {
   execOkPct?: Spread;
   execUnknownPct?: Spread;
   execWrongPct?: Spread;
+}
+
+export interface Row extends CorrectnessSpreads {
+  mode: Mode;
+  producers: number;
+  n: number;
+  monitor: string;
+  runs: number;
+  failedRuns: number;
+  kernelDrops?: Spread;
   cpuUsPerEvent?: Spread;
   cpuUsPerEventNull?: Spread;
   cpuUsPerPrinted?: Spread;
@@ -45,14 +52,32 @@ function sum(rec: Partial<Record<string, number>>): number {
   return Object.values(rec).reduce<number>((a, b) => a + (b ?? 0), 0);
 }
 
-function notesFor(runs: RunResult[]): string[] {
+function correctnessSpreads(scored: readonly { correctness?: Correctness }[]): CorrectnessSpreads {
+  const of = (pick: (c: Correctness) => number | undefined) => spread(scored.map((r) => (r.correctness ? pick(r.correctness) : undefined)));
+  return {
+    lost: of((c) => c.lost),
+    lostPct: of((c) => pct(c.lost, sum(c.created))),
+    reportedLost: of((c) => c.reportedLost),
+    reportedLostUncounted: of((c) => c.reportedLostUncounted),
+    forkNameOkPct: of((c) => pct(c.forkNames.right, c.received.fork ?? 0)),
+    execOkPct: of((c) => pct(c.execNames.right, c.received.exec ?? 0)),
+    execUnknownPct: of((c) => pct(c.execNames.unknown, c.received.exec ?? 0)),
+    execWrongPct: of((c) => pct(c.execNames.wrong, c.received.exec ?? 0)),
+  };
+}
+
+/** What notesFor reads of a storm run or of one monitor's part in a low-rate run. */
+type Noted = Pick<RunResult, "rep" | "error" | "stop" | "probesSent" | "probesSeen" | "correctness" | "stderr"> & { sink?: RunResult["sink"] };
+
+function notesFor(runs: readonly Noted[]): string[] {
   const notes = new Set<string>();
   for (const r of runs) {
-    if (r.error) notes.add(`rep ${r.rep} ${r.sink}: ${r.error}`);
-    if (r.stop && r.stop.how !== "SIGINT") notes.add(`${r.sink}: stopped by ${r.stop.how}`);
+    const where = r.sink ?? "file";
+    if (r.error) notes.add(`rep ${r.rep} ${where}: ${r.error}`);
+    if (r.stop && r.stop.how !== "SIGINT") notes.add(`${where}: stopped by ${r.stop.how}`);
     if (r.stop && r.stop.how === "SIGINT" && r.stop.exitCode !== 0 && r.stop.exitCode !== null)
-      notes.add(`${r.sink}: exit code ${r.stop.exitCode} after SIGINT`);
-    if (r.sink === "file" && r.probesSent !== undefined && r.probesSeen === 0) notes.add("no start-up probe seen in output");
+      notes.add(`${where}: exit code ${r.stop.exitCode} after SIGINT`);
+    if (where === "file" && r.probesSent !== undefined && r.probesSeen === 0) notes.add("no start-up probe seen in output");
     if (r.correctness && r.correctness.unparsed > 0)
       notes.add(`${r.correctness.unparsed} unparsed lines, e.g. ${JSON.stringify(r.correctness.unparsedSample[0])}`);
     if (r.correctness && r.correctness.reportedLostUncounted > 0)
@@ -97,16 +122,8 @@ export function summarise(runs: RunResult[], idle: IdleResult[]): Row[] {
       row.wallS = spread(rs.map((r) => (r.wallMs ?? Number.NaN) / 1000));
       row.slowdown = slow(rs);
     } else {
-      row.lost = spread(scored.map((r) => r.correctness?.lost));
-      row.lostPct = spread(scored.map((r) => (r.correctness ? pct(r.correctness.lost, sum(r.correctness.created)) : undefined)));
+      Object.assign(row, correctnessSpreads(scored));
       row.kernelDrops = spread([...file, ...nul].map((r) => r.kernelDrops));
-      row.reportedLost = spread(scored.map((r) => r.correctness?.reportedLost));
-      row.reportedLostUncounted = spread(scored.map((r) => r.correctness?.reportedLostUncounted));
-      const names = (pick: (r: RunResult) => number | undefined) => spread(scored.map(pick));
-      row.forkNameOkPct = names((r) => (r.correctness ? pct(r.correctness.forkNames.right, r.correctness.received.fork ?? 0) : undefined));
-      row.execOkPct = names((r) => (r.correctness ? pct(r.correctness.execNames.right, r.correctness.received.exec ?? 0) : undefined));
-      row.execUnknownPct = names((r) => (r.correctness ? pct(r.correctness.execNames.unknown, r.correctness.received.exec ?? 0) : undefined));
-      row.execWrongPct = names((r) => (r.correctness ? pct(r.correctness.execNames.wrong, r.correctness.received.exec ?? 0) : undefined));
       row.cpuUsPerEvent = spread(file.map((r) => r.cpuUsPerEvent));
       row.cpuUsPerEventNull = spread(nul.map((r) => r.cpuUsPerEvent));
       row.cpuUsPerPrinted = spread(file.map((r) => r.cpuUsPerPrinted));
@@ -127,23 +144,21 @@ export function summarise(runs: RunResult[], idle: IdleResult[]): Row[] {
     row.cpuVsForkstat = { file: ratio(row.cpuUsPerEvent, fs.cpuUsPerEvent), null: ratio(row.cpuUsPerEventNull, fs.cpuUsPerEventNull) };
   }
   const modeOrder: Mode[] = ["fork", "exec"];
-  const monitorOrder = ["none", "forkstat", "extrace", "floor", "floor-bun", "pstat", "pstat-usage"];
   return rows.sort(
     (a, b) =>
-      modeOrder.indexOf(a.mode) - modeOrder.indexOf(b.mode) || b.producers - a.producers || monitorOrder.indexOf(a.monitor) - monitorOrder.indexOf(b.monitor),
+      modeOrder.indexOf(a.mode) - modeOrder.indexOf(b.mode) || b.producers - a.producers || MONITOR_ORDER.indexOf(a.monitor) - MONITOR_ORDER.indexOf(b.monitor),
   );
 }
 
-interface Column {
+interface Column<R> {
   title: string;
-  cell: (r: Row) => string;
+  cell: (r: R) => string;
 }
 
 const ratioText = (x?: number) => (x === undefined ? "–" : `${x.toFixed(2)}×`);
 
-const COLUMNS: Column[] = [
-  { title: "scenario", cell: (r) => `${r.mode} ×${r.producers} (${r.n})` },
-  { title: "monitor", cell: (r) => r.monitor },
+/** The loss and name columns, the same for every scenario. */
+const CORRECTNESS_COLUMNS: Column<CorrectnessSpreads & { kernelDrops?: Spread }>[] = [
   { title: "lost events", cell: (r) => fmt(r.lost, 0) },
   { title: "kernel drops", cell: (r) => fmt(r.kernelDrops, 0) },
   {
@@ -157,6 +172,12 @@ const COLUMNS: Column[] = [
   { title: "exec ok %", cell: (r) => fmt(r.execOkPct) },
   { title: "exec <unknown> %", cell: (r) => fmt(r.execUnknownPct) },
   { title: "exec wrong %", cell: (r) => fmt(r.execWrongPct) },
+];
+
+const COLUMNS: Column<Row>[] = [
+  { title: "scenario", cell: (r) => `${r.mode} ×${r.producers} (${r.n})` },
+  { title: "monitor", cell: (r) => r.monitor },
+  ...CORRECTNESS_COLUMNS,
   { title: "CPU µs/event file", cell: (r) => fmt(r.cpuUsPerEvent, 2) },
   { title: "CPU µs/event null", cell: (r) => fmt(r.cpuUsPerEventNull, 2) },
   { title: "CPU µs/printed line", cell: (r) => fmt(r.cpuUsPerPrinted, 2) },
@@ -169,9 +190,9 @@ const COLUMNS: Column[] = [
   { title: "start-up ms", cell: (r) => fmt(r.subscribedMs, 0) },
 ];
 
-export function textTable(rows: Row[]): string {
-  const cells = [COLUMNS.map((c) => c.title), ...rows.map((r) => COLUMNS.map((c) => c.cell(r)))];
-  const widths = COLUMNS.map((_, i) => Math.max(...cells.map((line) => (line[i] ?? "").length)));
+function renderText<R>(columns: readonly Column<R>[], rows: readonly R[]): string {
+  const cells = [columns.map((c) => c.title), ...rows.map((r) => columns.map((c) => c.cell(r)))];
+  const widths = columns.map((_, i) => Math.max(...cells.map((line) => (line[i] ?? "").length)));
   return cells
     .map((line) =>
       line
@@ -182,15 +203,109 @@ export function textTable(rows: Row[]): string {
     .join("\n");
 }
 
-export function markdownTable(rows: Row[]): string {
+function renderMarkdown<R>(columns: readonly Column<R>[], rows: readonly R[]): string {
   const esc = (s: string) => s.replace(/\|/g, "\\|").replace(/</g, "&lt;");
   const lines = [
-    `| ${COLUMNS.map((c) => esc(c.title)).join(" | ")} |`,
-    `|${COLUMNS.map(() => "---").join("|")}|`,
-    ...rows.map((r) => `| ${COLUMNS.map((c) => esc(c.cell(r))).join(" | ")} |`),
+    `| ${columns.map((c) => esc(c.title)).join(" | ")} |`,
+    `|${columns.map(() => "---").join("|")}|`,
+    ...rows.map((r) => `| ${columns.map((c) => esc(c.cell(r))).join(" | ")} |`),
   ];
   return lines.join("\n");
 }
+
+export const textTable = (rows: readonly Row[]): string => renderText(COLUMNS, rows);
+export const markdownTable = (rows: readonly Row[]): string => renderMarkdown(COLUMNS, rows);
+
+/** One low-rate scenario × monitor, over the repetitions. */
+export interface LowRateRow extends CorrectnessSpreads {
+  scenario: LowRateName;
+  monitor: string;
+  runs: number;
+  failedRuns: number;
+  processes?: Spread;
+  kernelDrops?: Spread;
+  cpuMs?: Spread;
+  nsPerProcess?: Spread;
+  nsPerEvent?: Spread;
+  /** this monitor's CPU over forkstat's in the same window, one ratio per repetition */
+  vsForkstat?: Spread;
+  /** share of cpuNs that threads which ended within the window used */
+  endedThreadsPct?: Spread;
+  threadsAtEnd?: Spread;
+  otherForks?: Spread;
+  rssPeakMiB?: Spread;
+  notes: string[];
+}
+
+/**
+ * Repetitions in which the rest of the machine started more processes than the load:
+ * every monitor paid for those too, so that repetition measures the machine as much as
+ * the load (the ratio to forkstat still compares like with like).
+ */
+function noisyWindows(rs: readonly LowRateResult[]): string[] {
+  return rs
+    .filter((r) => r.otherForks !== undefined && r.processes !== undefined && r.otherForks > r.processes)
+    .map(
+      (r) =>
+        `rep ${r.rep}: the rest of the machine started ${r.otherForks} processes and threads in the window, ${((r.otherForks ?? 0) / (r.processes ?? 1)).toFixed(1)}× the load's`,
+    );
+}
+
+const LOW_RATE_ORDER: LowRateName[] = ["trickle", "bursts"];
+const MONITOR_ORDER = ["none", "forkstat", "extrace", "floor", "floor-bun", "pstat", "pstat-usage"];
+
+export function summariseLowRate(results: readonly LowRateResult[]): LowRateRow[] {
+  const groups = new Map<string, LowRateResult[]>();
+  for (const r of results) {
+    const k = `${r.scenario}|${r.monitor}`;
+    groups.set(k, [...(groups.get(k) ?? []), r]);
+  }
+  const rows: LowRateRow[] = [];
+  for (const rs of groups.values()) {
+    const first = rs[0] as LowRateResult;
+    const ok = rs.filter((r) => !r.error);
+    const of = (pick: (r: LowRateResult) => number | undefined) => spread(ok.map(pick));
+    rows.push({
+      scenario: first.scenario,
+      monitor: first.monitor,
+      runs: rs.length,
+      failedRuns: rs.length - ok.length,
+      ...correctnessSpreads(ok),
+      processes: of((r) => r.processes),
+      kernelDrops: of((r) => r.kernelDrops),
+      cpuMs: of((r) => (r.cpuNs === undefined ? undefined : r.cpuNs / 1e6)),
+      nsPerProcess: of((r) => r.nsPerProcess),
+      nsPerEvent: of((r) => r.nsPerEvent),
+      vsForkstat: of((r) => r.vsForkstat),
+      endedThreadsPct: of((r) => (r.cpuNs && r.endedThreadsNs !== undefined ? pct(r.endedThreadsNs, r.cpuNs) : undefined)),
+      threadsAtEnd: of((r) => r.threadsAtEnd),
+      otherForks: of((r) => r.otherForks),
+      rssPeakMiB: of((r) => r.rssPeakMiB),
+      notes: [...notesFor(rs), ...noisyWindows(rs)],
+    });
+  }
+  return rows.sort(
+    (a, b) => LOW_RATE_ORDER.indexOf(a.scenario) - LOW_RATE_ORDER.indexOf(b.scenario) || MONITOR_ORDER.indexOf(a.monitor) - MONITOR_ORDER.indexOf(b.monitor),
+  );
+}
+
+const LOW_RATE_COLUMNS: Column<LowRateRow>[] = [
+  { title: "scenario", cell: (r) => r.scenario },
+  { title: "monitor", cell: (r) => r.monitor },
+  { title: "processes", cell: (r) => fmt(r.processes, 0) },
+  ...CORRECTNESS_COLUMNS,
+  { title: "CPU ms", cell: (r) => fmt(r.cpuMs, 1) },
+  { title: "CPU ns/process", cell: (r) => fmt(r.nsPerProcess, 0) },
+  { title: "CPU ns/event", cell: (r) => fmt(r.nsPerEvent, 0) },
+  { title: "CPU vs forkstat", cell: (r) => (r.vsForkstat ? `${fmt(r.vsForkstat, 2)}×` : "–") },
+  { title: "ended threads CPU %", cell: (r) => fmt(r.endedThreadsPct) },
+  { title: "threads", cell: (r) => fmt(r.threadsAtEnd, 0) },
+  { title: "peak RSS MiB", cell: (r) => fmt(r.rssPeakMiB) },
+  { title: "other forks", cell: (r) => fmt(r.otherForks, 0) },
+];
+
+export const lowRateTextTable = (rows: readonly LowRateRow[]): string => renderText(LOW_RATE_COLUMNS, rows);
+export const lowRateMarkdownTable = (rows: readonly LowRateRow[]): string => renderMarkdown(LOW_RATE_COLUMNS, rows);
 
 /**
  * What each row of the table ran, one line per monitor. The table keeps short names;
@@ -200,9 +315,20 @@ export function legendText(monitors: readonly Monitor[]): string {
   return monitors.map((m) => `- ${m.label ?? m.name}: \`${m.argv.join(" ")}\` (${m.version})`).join("\n");
 }
 
-export function notesText(rows: Row[]): string {
+export function notesText(rows: readonly (Row | LowRateRow)[]): string {
   return rows
     .filter((r) => r.notes.length > 0)
-    .map((r) => `${r.monitor} ${r.mode} ×${r.producers}:\n${r.notes.map((n) => `  - ${n}`).join("\n")}`)
+    .map((r) => `${r.monitor} ${"scenario" in r ? r.scenario : `${r.mode} ×${r.producers}`}:\n${r.notes.map((n) => `  - ${n}`).join("\n")}`)
     .join("\n");
+}
+
+/** What the low-rate table's columns mean, printed under it. */
+export function lowRateLegend(o: LowRateOptions): string {
+  return [
+    `- trickle: ${o.trickleRate} execs of /bin/true a second for ${o.trickleSeconds} s, after ${o.warmupSeconds} s of the same trickle; every monitor at once on the same load.`,
+    `- bursts: ${o.bursts} bursts of ${o.burstN} execs from ${o.burstProducers} producers, one every ${o.burstGapSeconds} s, over a trickle of ${o.trickleRate} a second, after the same warm-up.`,
+    "- CPU: every thread of the monitor, ended ones included (its POSIX CPU clock, in ns), from the start of the measured load until it has drained; per process and per event (fork + exec + exit) of the load.",
+    "- CPU vs forkstat: the monitor's CPU over forkstat's in the same window, one ratio per repetition. ended threads CPU %: the share of threads that ended within the window (the runtime's helper threads come and go). threads: how many it had at the end.",
+    "- other forks: processes and threads the rest of the machine started in the window; every monitor saw and paid for them.",
+  ].join("\n");
 }

@@ -67,7 +67,7 @@ export interface Started {
 }
 
 /** The kinds of complaint the monitor wrote to stderr, PIDs and counts blanked out, most frequent first. */
-function stderrLines(path: string, max = 5): string[] {
+export function stderrLines(path: string, max = 5): string[] {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
@@ -166,7 +166,8 @@ export async function runBaseline(ctx: Context, mode: Mode, n: number, producers
   return r;
 }
 
-function score(m: Monitor, load: Load, files: { out: string | null; err: string }, probes: Map<number, number>) {
+/** Matches a monitor's output (file sink) against the load, and dates its subscription by the probes it printed. */
+export function score(m: Monitor, load: Load, files: { out: string | null; err: string }, probes: Map<number, number>) {
   const scorer = new Scorer(load, m.kinds(load.mode), new Set(probes.keys()));
   if (files.out !== null)
     forEachLine(files.out, (l) => {

@@ -1,5 +1,7 @@
-// Readers for the /proc files the bench samples while a monitor runs.
+// Readers for the /proc files (and the CPU clock) the bench samples while a monitor runs.
+import { FFIType, dlopen, ptr } from "bun:ffi";
 import { readFileSync, readdirSync, readlinkSync } from "node:fs";
+import { libcName } from "../../src/kernel/libc-name";
 
 const NETLINK_CONNECTOR = 11;
 const CN_IDX_PROC = 1;
@@ -54,6 +56,32 @@ export function threadRuntimeNs(pid: number): Map<number, number> | undefined {
     if (Number.isFinite(ns)) runtime.set(Number(tid), ns);
   }
   return runtime;
+}
+
+function openCpuClock() {
+  return dlopen(libcName(), {
+    clock_getcpuclockid: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
+    clock_gettime: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
+  }).symbols;
+}
+let cpuClock: ReturnType<typeof openCpuClock> | undefined;
+const clockId = new Int32Array(1);
+const timespec = new BigInt64Array(2);
+
+/**
+ * CPU time of the whole process in nanoseconds, every thread it ever had included: its
+ * POSIX CPU clock (clock_getcpuclockid + clock_gettime), which the kernel sums from the
+ * scheduler's run time of the live threads plus what ended threads left to the thread
+ * group. The /proc files fall short of it (checked on Linux 6.18 with a process whose
+ * threads burn CPU and end): /proc/PID/schedstat is the main thread alone,
+ * /proc/PID/task/ no longer lists an ended thread, and utime + stime in /proc/PID/stat
+ * do count ended threads but in 10 ms ticks. Undefined once the process is gone.
+ */
+export function processCpuNs(pid: number): number | undefined {
+  cpuClock ??= openCpuClock();
+  if (cpuClock.clock_getcpuclockid(pid, ptr(clockId)) !== 0) return undefined;
+  if (cpuClock.clock_gettime(clockId[0] as number, ptr(timespec)) !== 0) return undefined;
+  return Number(timespec[0]) * 1e9 + Number(timespec[1]);
 }
 
 export interface Memory {
@@ -125,6 +153,12 @@ export function procConnectorSocket(pid: number): ProcSocket | undefined {
     return { rmem: Number(f[4]), drops: Number(f[8]) };
   }
   return undefined;
+}
+
+/** Processes (and threads) created on the machine since boot: the `processes` line of /proc/stat. */
+export function forksSinceBoot(): number | undefined {
+  const m = readText("/proc/stat")?.match(/^processes (\d+)$/m);
+  return m ? Number(m[1]) : undefined;
 }
 
 export function kernelRelease(): string {

@@ -1,0 +1,213 @@
+// The low-rate scenarios: a steady trickle, and short bursts over a trickle. Unlike the
+// storms, every monitor runs at once on one load: the same processes, and the same events
+// from the rest of the machine, which at 20 processes a second are not negligible.
+import { join } from "node:path";
+import { type Load, type Schedule, runLoad } from "./loadgen";
+import { type Monitor, type MonitorName, loadEventsPerProcess } from "./monitors";
+import type { LowRateOptions } from "./options";
+import { type Stopped, sleep, stop } from "./proc";
+import { type Context, type Started, drain, score, startMonitor, stderrLines } from "./run";
+import type { Correctness } from "./score";
+import { alive, forksSinceBoot, memory, procConnectorSocket, processCpuNs, threadRuntimeNs } from "./sys";
+
+export type LowRateName = "trickle" | "bursts";
+
+/**
+ * A machine starting fewer processes a second than this, or than twice the trickle, counts
+ * as quiet: an idle server's own background (cron, shells, health checks) stays below it,
+ * another test run's storm (hundreds to thousands a second) does not.
+ */
+const QUIET_MIN_PER_S = 50;
+
+/** Both low-rate loads exec /bin/true, as a shell loop or a service starting helpers does. */
+const MODE = "exec";
+
+export interface LowRateResult {
+  scenario: LowRateName;
+  monitor: MonitorName;
+  rep: number;
+  /** processes the measured load made (the warm-up's are not counted) */
+  processes?: number;
+  /** fork + exec + exit per process of the measured load */
+  loadEvents?: number;
+  /** seconds from the first CPU sample to the last: the load, then the drain */
+  windowS?: number;
+  /** CPU of every thread in the window, ended ones included (POSIX CPU clock), ns */
+  cpuNs?: number;
+  /** of cpuNs, what threads that ended within the window used */
+  endedThreadsNs?: number;
+  threadsAtStart?: number;
+  threadsAtEnd?: number;
+  nsPerProcess?: number;
+  nsPerEvent?: number;
+  /**
+   * processes and threads the rest of the machine started in the window (/proc/stat's
+   * fork count less the load's): every monitor saw them too, and paid for them
+   */
+  otherForks?: number;
+  /** cpuNs over forkstat's in the same window, when forkstat ran */
+  vsForkstat?: number;
+  kernelDrops?: number;
+  rssPeakMiB?: number;
+  probesSent?: number;
+  probesSeen?: number;
+  subscribedMs?: number;
+  correctness?: Correctness;
+  stop?: Stopped;
+  stderr?: string[];
+  error?: string;
+}
+
+/** The measured load of each scenario; the warm-up before it is the trickle alone. */
+export function lowRateSchedule(name: LowRateName, o: LowRateOptions): { n: number; producers: number; schedule: Schedule } {
+  if (name === "trickle") return { n: 0, producers: 0, schedule: { rate: o.trickleRate, seconds: o.trickleSeconds } };
+  return { n: o.burstN, producers: o.burstProducers, schedule: { bursts: o.bursts, gapMs: o.burstGapSeconds * 1000, rate: o.trickleRate } };
+}
+
+/**
+ * Waits until the rest of the machine starts fewer than `maxPerS` processes a second
+ * (over one second), for at most `maxS` seconds. Every monitor wakes for every process
+ * on the machine: on a machine busy with other work a trickle window measures that work.
+ * Returns the seconds waited, and the rate last seen.
+ */
+export async function waitForQuietMachine(maxS: number, maxPerS: number): Promise<{ waitedS: number; perS?: number }> {
+  const t0 = performance.now();
+  let perS: number | undefined;
+  for (;;) {
+    const a = forksSinceBoot();
+    await sleep(1000);
+    const b = forksSinceBoot();
+    perS = a !== undefined && b !== undefined ? b - a : undefined;
+    const waitedS = (performance.now() - t0) / 1000;
+    if (perS === undefined || perS < maxPerS || waitedS >= maxS) return { waitedS, perS };
+  }
+}
+
+interface Sample {
+  cpuNs?: number;
+  threads?: Map<number, number>;
+}
+
+function sample(pid: number): Sample {
+  // threads first: the clock read after them covers at least what they add up to
+  const threads = threadRuntimeNs(pid);
+  return { threads, cpuNs: processCpuNs(pid) };
+}
+
+/**
+ * Run time of threads that ended between the samples: the process clock's growth
+ * minus the growth of every thread still listed at the end (from 0 if it started
+ * in between). Negative values are reading skew between the files and the clock.
+ */
+function endedThreadsNs(a: Sample, b: Sample): number | undefined {
+  if (a.cpuNs === undefined || b.cpuNs === undefined || !a.threads || !b.threads) return undefined;
+  let live = 0;
+  for (const [tid, ns] of b.threads) live += ns - (a.threads.get(tid) ?? 0);
+  return Math.max(0, b.cpuNs - a.cpuNs - live);
+}
+
+interface Slot {
+  m: Monitor;
+  r: LowRateResult;
+  files: { out: string; err: string };
+  s?: Started;
+  before?: Sample;
+}
+
+/**
+ * One repetition of one low-rate scenario: start every monitor, warm them up with the
+ * trickle, sample their CPU clocks, run the load, wait until each has drained its
+ * socket and gone quiet, sample again, stop them, score each one's output.
+ */
+export async function runLowRate(
+  ctx: Context,
+  monitors: readonly Monitor[],
+  name: LowRateName,
+  o: LowRateOptions,
+  rep: number,
+  log: (s: string) => void,
+): Promise<LowRateResult[]> {
+  const slots: Slot[] = [];
+  for (const m of monitors.filter((x) => x.modes.includes(MODE))) {
+    const base = join(ctx.tmp, `${m.name}-${name}`);
+    const slot: Slot = { m, r: { scenario: name, monitor: m.name, rep }, files: { out: `${base}.out`, err: `${base}.err` } };
+    try {
+      slot.s = await startMonitor(m, slot.files.out, slot.files.err, true);
+      slot.r.probesSent = slot.s.probes.size;
+    } catch (e) {
+      slot.r.error = (e as Error).message;
+    }
+    slots.push(slot);
+  }
+  const running = () => slots.filter((x): x is Slot & { s: Started } => x.s !== undefined && alive(x.s.proc.pid));
+  let load: Load | undefined;
+  let t0 = 0;
+  try {
+    if (o.quietWaitSeconds > 0) {
+      const limit = Math.max(QUIET_MIN_PER_S, 2 * o.trickleRate);
+      const q = await waitForQuietMachine(o.quietWaitSeconds, limit);
+      const busy = q.perS !== undefined && q.perS >= limit;
+      log(
+        `rep ${rep} ${name}: ${busy ? `machine still busy after ${q.waitedS.toFixed(0)} s` : `machine quiet after ${q.waitedS.toFixed(0)} s`} (${q.perS ?? "?"} other processes a second)`,
+      );
+    }
+    if (o.warmupSeconds > 0) {
+      await runLoad(ctx.loadgen, MODE, 0, 0, join(ctx.tmp, `warmup-${name}.pids`), ctx.loadTimeoutMs, { rate: o.trickleRate, seconds: o.warmupSeconds });
+    }
+    const { n, producers, schedule } = lowRateSchedule(name, o);
+    t0 = performance.now();
+    const forks0 = forksSinceBoot();
+    for (const x of running()) x.before = sample(x.s.proc.pid);
+    load = await runLoad(ctx.loadgen, MODE, n, producers, join(ctx.tmp, `${name}.pids`), ctx.loadTimeoutMs, schedule);
+    await Promise.all(running().map((x) => drain(x.s.proc.pid)));
+    const windowS = (performance.now() - t0) / 1000;
+    const forks1 = forksSinceBoot();
+    // the load's own: its processes, its producers and its main process
+    const other = forks0 !== undefined && forks1 !== undefined ? forks1 - forks0 - load.pids.length - load.producerPids.length - 1 : undefined;
+    for (const x of slots) {
+      const { r, s, before } = x;
+      if (!s) continue;
+      const pid = s.proc.pid;
+      const after = alive(pid) ? sample(pid) : undefined;
+      if (before?.cpuNs === undefined || after?.cpuNs === undefined) {
+        r.error ??= `${r.monitor} was gone before the load ended`;
+        continue;
+      }
+      r.windowS = windowS;
+      r.otherForks = other;
+      r.processes = load.pids.length;
+      r.loadEvents = load.pids.length * loadEventsPerProcess(MODE);
+      r.cpuNs = after.cpuNs - before.cpuNs;
+      r.endedThreadsNs = endedThreadsNs(before, after);
+      r.threadsAtStart = before.threads?.size;
+      r.threadsAtEnd = after.threads?.size;
+      r.nsPerProcess = r.processes > 0 ? r.cpuNs / r.processes : undefined;
+      r.nsPerEvent = r.loadEvents > 0 ? r.cpuNs / r.loadEvents : undefined;
+      r.kernelDrops = procConnectorSocket(pid)?.drops;
+      const mem = memory(pid);
+      r.rssPeakMiB = mem ? mem.hwmKiB / 1024 : undefined;
+    }
+  } catch (e) {
+    for (const x of slots) x.r.error ??= (e as Error).message;
+  } finally {
+    for (const x of slots) if (x.s) x.r.stop = await stop(x.s.proc);
+  }
+  const forkstatNs = slots.find((x) => x.m.name === "forkstat")?.r.cpuNs;
+  for (const { m, r, s, files } of slots) {
+    if (!s) continue;
+    r.stderr = stderrLines(files.err);
+    if (forkstatNs !== undefined && forkstatNs > 0 && r.cpuNs !== undefined) r.vsForkstat = r.cpuNs / forkstatNs;
+    if (!load) continue;
+    const sc = score(m, load, files, s.probes);
+    r.correctness = sc.correctness;
+    r.probesSeen = sc.probesSeen;
+    r.subscribedMs = sc.subscribedMs;
+    log(
+      `rep ${rep} ${name}: ${m.name}: ` +
+        (r.error ? `ERROR ${r.error}` : `cpu ${((r.cpuNs ?? 0) / 1e6).toFixed(1)} ms over ${r.windowS?.toFixed(1)} s`) +
+        (r.vsForkstat !== undefined ? ` (${r.vsForkstat.toFixed(2)}× forkstat)` : "") +
+        `, lost ${sc.correctness.lost}, kernel drops ${r.kernelDrops ?? "?"}, other forks ${r.otherForks ?? "?"}`,
+    );
+  }
+  return slots.map((x) => x.r);
+}
