@@ -7,9 +7,7 @@ import { Decoder } from "./events/decoder";
 import type { ProcEvent } from "./events/types";
 import type { ProcessFilter } from "./filter";
 import { limitJit } from "./jit";
-import { AttrCursor, MessageCursor } from "./kernel/genetlink";
 import { raisePriority, setRealtime } from "./kernel/priority";
-import { TaskstatsSocket } from "./kernel/taskstats";
 import { Output } from "./output/output";
 import { Statistics } from "./output/statistics";
 import { OutputClosed, Writer } from "./output/writer";
@@ -19,13 +17,12 @@ import { ProcessTable, UNKNOWN } from "./proc/table";
 import { blankReport, type Report } from "./report";
 import { EventSource } from "./source/event-source";
 import { EventPump, yieldTurn } from "./pump";
-import { UsageSource } from "./source/usage-source";
+import type { UsageSource } from "./source/usage-source";
 import { escapeBytes } from "./text/escape";
 import { Scope } from "./track/scope";
 import type { Subtree } from "./track/subtree";
 import { Tracker } from "./track/tracker";
-import { UsageJoiner } from "./usage/join";
-import { DECODE_FUNCTIONS } from "./usage/record";
+import { applyThenPass, openUsageSource } from "./usage/open";
 import { UsageStage } from "./usage/stage";
 import { Summary } from "./usage/summary";
 import { CELL_FUNCTIONS } from "./usage/units";
@@ -141,9 +138,9 @@ export class Monitor {
 
   /** Opens the taskstats records, or says once why the figures will be missing and carries on without. */
   private openUsage(): void {
-    limitJit(UsageSource, UsageStage, UsageJoiner, TaskstatsSocket, MessageCursor, AttrCursor, ...DECODE_FUNCTIONS, ...CELL_FUNCTIONS, this.onEventUsage);
+    limitJit(...CELL_FUNCTIONS);
     // The kernel's name of each task only for --summary (a program gone before pstat could read its own).
-    const opened = UsageSource.open(() => this.lost(-1, "usage"), this.cfg.summary);
+    const opened = openUsageSource(() => this.lost(-1, "usage"), this.cfg.summary);
     const reason = opened.ok ? null : opened.reason;
     if (opened.ok) this.usageSource = opened.source;
     // Said once: at start when exit lines will lack the figures, else by the summary at the end.
@@ -190,7 +187,7 @@ export class Monitor {
   private async loop(): Promise<void> {
     const writer = this.output.writer;
     const pump = new EventPump(this.source!, {
-      onEvent: this.usage === null ? this.onEvent : this.onEventUsage,
+      onEvent: this.usage === null ? this.onEvent : applyThenPass(this.onEvent, this.usage),
       companion: this.usage,
       paused: this.backlogged,
       sweepDue: () => this.sweepDue(),
@@ -253,11 +250,6 @@ export class Monitor {
 
   private readonly backlogged = () => this.output.writer.backlogged;
   private readonly onEvent = (e: ProcEvent) => this.tracker.apply(e, this.deliver);
-  /** With --usage or --summary: the usage stage also learns of every exit event that went by. */
-  private readonly onEventUsage = (e: ProcEvent) => {
-    this.tracker.apply(e, this.deliver);
-    if (e.kind === "exit" && e.pid !== e.tgid) this.usage!.passed(e.pid, e.tgid);
-  };
 
   /** The filter, then (--usage, --summary) the usage stage, the statistics and the output, for each report the tracker hands on. */
   private readonly deliver = (r: Report): void => {

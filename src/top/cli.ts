@@ -9,7 +9,8 @@ import { topMeta, topOptions } from "./options";
 export interface TopConfig {
   /**
    * The event pipeline's configuration: the event log's defaults (every event kind, so
-   * that events/s counts them all) with top's filters and receive buffer.
+   * that events/s counts them all) with top's filters and receive buffer, and task
+   * accounting (`usage`) for the CPU and MAXRSS columns.
    */
   events: Config;
   intervalMs: number;
@@ -33,7 +34,7 @@ export function parseTopCli(argv: string[]): TopCli {
   if (intervalMs < MIN_INTERVAL_MS) throw new UsageError(`interval '${delay}' for -d is too short (at least 0.1 seconds)`);
   const json = a.flag("json");
   const rcvbuf = a.str("rcvbuf");
-  const events: Config = { ...eventLogDefaults(), ...parseFilters(a) };
+  const events: Config = { ...eventLogDefaults(), ...parseFilters(a), usage: true };
   if (rcvbuf !== undefined) events.rcvbuf = parseSize(rcvbuf);
   return {
     action: "run",

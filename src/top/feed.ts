@@ -9,6 +9,22 @@ import { userName } from "../proc/users";
 import type { Report } from "../report";
 import { blankTopEvent, type TopEvent, type TopModel, type Usage } from "./model";
 
+/**
+ * An exit report's task accounting as the model's Usage: user + system CPU seconds and the
+ * peak RSS in bytes (for a whole process, its group's: every thread's CPU); null when no
+ * record came or it lacks a figure. One object, reused: the model keeps only the numbers.
+ */
+export function usageFromReport(): (r: Report) => Usage | null {
+  const u: Usage = { cpu: 0, maxRss: 0 };
+  return (r) => {
+    const rec = r.usage;
+    if (rec === null || rec.user === null || rec.system === null || rec.maxRss === null) return null;
+    u.cpu = rec.user + rec.system;
+    u.maxRss = rec.maxRss;
+    return u;
+  };
+}
+
 /** What a process is called as a parent: its command line, or its name when that is gone (a kernel thread, an exited parent). */
 function parentKey(p: ProcInfo): string {
   return p.cmdline ?? p.name;

@@ -4,7 +4,8 @@
  * (TopBatch). The scheduling is the event log's (EventPump): the loop sleeps in one poll
  * on the sockets and the runtime's event loop, so a key, a resize or a signal wakes it at
  * once, and the time the next snapshot is due is the sleep's timeout. `run()` resolves to
- * the exit status.
+ * the exit status. With task accounting (root), each exit report waits in the usage stage
+ * for its record (filter -> usage stage -> feed), as the event log's do with --usage.
  */
 import { Clock } from "../clock";
 import { Decoder } from "../events/decoder";
@@ -21,13 +22,16 @@ import { ProcessTable } from "../proc/table";
 import { EventPump, yieldTurn } from "../pump";
 import type { Report } from "../report";
 import { EventSource } from "../source/event-source";
+import type { UsageSource } from "../source/usage-source";
 import { escapeBytes } from "../text/escape";
 import { Scope } from "../track/scope";
 import { Tracker } from "../track/tracker";
+import { applyThenPass, openUsageSource } from "../usage/open";
+import { UsageStage } from "../usage/stage";
 import { TopApp } from "./app";
 import { TopBatch } from "./batch";
 import type { TopConfig } from "./cli";
-import { TopFeed } from "./feed";
+import { TopFeed, usageFromReport } from "./feed";
 import { TopModel } from "./model";
 import { Terminal, type EndReason } from "./terminal";
 
@@ -47,6 +51,9 @@ export class TopSession {
   private readonly batch: TopBatch | null = null;
   private readonly writer: Writer | null = null;
   private source: EventSource | null = null;
+  /** Task accounting: the records, and the stage that joins them to exits; null when they cannot be had. */
+  private usageSource: UsageSource | null = null;
+  private usage: UsageStage | null = null;
   /** The exit status once the run is to end. */
   private status: number | null = null;
   /** An exception raised in a handler on the event loop (a key, a resize), to be reported. */
@@ -62,10 +69,9 @@ export class TopSession {
     this.scope = new Scope(cfg.events);
     this.tracker = new Tracker(plan, this.table, this.scope.subtrees);
     this.filter = this.scope.filter;
-    // Task accounting (CPU, peak memory of exited children) is not received yet: the model
-    // shows it as unavailable, and TopFeed's third argument is where its records come in.
+    // CPU and peak memory of exited children: unavailable until the accounting records come (start()).
     this.model = new TopModel(this.nowMs(), { usage: false });
-    this.feed = new TopFeed(this.model, (pid) => this.table.get(pid));
+    this.feed = new TopFeed(this.model, (pid) => this.table.get(pid), usageFromReport());
     if (!cfg.batch && Terminal.usable()) {
       this.app = new TopApp({ model: this.model, color: wantColor(true), onEnd: (reason) => this.ended(reason) });
       void this.app.done.then((status) => this.stop(status));
@@ -96,6 +102,7 @@ export class TopSession {
   abort(): void {
     this.app?.stop();
     this.source?.close();
+    this.usageSource?.close();
   }
 
   async run(): Promise<number> {
@@ -110,6 +117,7 @@ export class TopSession {
       // Before anything is reported: the terminal is the shell's again.
       this.app?.stop();
       this.source?.close();
+      this.usageSource?.close();
     }
     if (this.crashed !== null) throw this.crashed.error;
     return this.status ?? 0;
@@ -117,12 +125,14 @@ export class TopSession {
 
   private start(): void {
     raisePriority();
+    if (this.plan.usage) this.openUsage();
     this.source = EventSource.open({
       rcvbuf: this.cfg.events.rcvbuf,
       mask: this.plan.mask,
       kernelFilter: this.plan.kernelFilter,
       readAhead: this.plan.execReadAhead ? (pid, ts) => this.table.prefetchExec(pid, ts) : null,
       onLost: this.feed.lost,
+      wakeFor: this.usageSource === null ? [] : [this.usageSource.descriptor],
     });
     for (const note of this.source.notes) process.stderr.write(`pstat: warning: ${note}\n`);
     this.tracker.preload();
@@ -130,9 +140,26 @@ export class TopSession {
     this.app?.start();
   }
 
+  /**
+   * Subscribes to the accounting records, or carries on without: the columns then say
+   * unavailable (the screen's header; in batch mode, once on stderr too).
+   */
+  private openUsage(): void {
+    // A record the kernel dropped shows as an exit without figures (usage_missing), not as a lost event.
+    const opened = openUsageSource(() => {}, false);
+    if (!opened.ok) {
+      if (this.app === null) process.stderr.write(`pstat: warning: no CPU or memory figures: ${opened.reason}\n`);
+      return;
+    }
+    this.usageSource = opened.source;
+    this.usage = new UsageStage({ plan: this.plan, source: opened.source, summary: null, next: this.feed.deliver });
+    this.model.setUsageAvailable(true);
+  }
+
   private async loop(): Promise<void> {
     const pump = new EventPump(this.source!, {
-      onEvent: this.onEvent,
+      onEvent: this.usage === null ? this.onEvent : applyThenPass(this.onEvent, this.usage),
+      companion: this.usage,
       paused: () => false,
       sweepDue: () => this.tracker.holding,
       sweep: () => this.tracker.sweep(this.deliver),
@@ -150,8 +177,11 @@ export class TopSession {
       }
       // The interval is over: what is queued happened in it.
       pump.drainAll();
+      const last = ++snapshots >= this.cfg.count;
+      // The last one: exits still waiting for their records go in it (with the records queued, else without).
+      if (last) this.usage?.flush();
       this.snapshot();
-      if (++snapshots >= this.cfg.count) this.stop(0);
+      if (last) this.stop(0);
       // Late (a long stall): the next interval starts now rather than several at once.
       due = Math.max(due + interval, now + interval / 2);
     }
@@ -194,8 +224,13 @@ export class TopSession {
 
   private readonly onEvent = (e: ProcEvent) => this.tracker.apply(e, this.deliver);
 
+  /** The filter, then (with accounting) the usage stage, then the feed, for each report the tracker hands on. */
   private readonly deliver = (r: Report): void => {
-    if (this.filter.active && !this.filter.wanted(r.proc, r.tgid)) return;
-    this.feed.deliver(r);
+    if (this.filter.active && !this.filter.wanted(r.proc, r.tgid)) {
+      this.usage?.discard(r);
+      return;
+    }
+    if (this.usage !== null) this.usage.deliver(r);
+    else this.feed.deliver(r);
   };
 }

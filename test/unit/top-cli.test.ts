@@ -4,6 +4,7 @@
 import { describe, expect, test } from "bun:test";
 import { parseCli } from "../../src/cli/parse";
 import { UsageError } from "../../src/errors";
+import { makePlan } from "../../src/plan";
 import { parseTopCli, renderTopHelp } from "../../src/top/cli";
 import { topOptions } from "../../src/top/options";
 
@@ -58,12 +59,15 @@ function config(args: string[]) {
 }
 
 describe("good command lines", () => {
-  test("defaults: one second, full screen, no end; the event log's pipeline as `pstat` alone runs it", () => {
+  test("defaults: one second, full screen, no end; the event log's pipeline as `pstat` alone runs it, with task accounting", () => {
     const c = config([]);
     expect(c).toMatchObject({ intervalMs: 1000, batch: false, json: false, count: Infinity });
     const log = parseCli([]);
     if (log.action !== "run") throw new Error("not a run");
-    expect(c.events).toEqual(log.config);
+    expect({ ...c.events, usage: false }).toEqual(log.config);
+    // The CPU and MAXRSS columns: the plan subscribes to taskstats for them (every exit is shown).
+    expect(c.events.usage).toBe(true);
+    expect(makePlan(c.events).usage).toBe(true);
     expect([c.events.uid, c.events.comm, c.events.pids]).toEqual([null, null, null]);
   });
 

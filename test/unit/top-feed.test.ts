@@ -1,10 +1,12 @@
 // The tracker's reports as top's model sees them: which count as starts, execs and exits,
-// where each is grouped, what fails, and what only counts as an event.
+// where each is grouped, what fails, what only counts as an event, and an exit's task
+// accounting as the model's CPU and peak memory.
 import { describe, expect, test } from "bun:test";
 import { type ProcInfo, UNKNOWN } from "../../src/proc/table";
 import { blankReport, type Report } from "../../src/report";
-import { TopFeed } from "../../src/top/feed";
+import { TopFeed, usageFromReport } from "../../src/top/feed";
 import { TopModel } from "../../src/top/model";
+import { newUsage } from "../../src/usage/record";
 
 function proc(fields: Partial<ProcInfo>): ProcInfo {
   return { ...UNKNOWN, known: true, uid: 0, euid: 0, start: 0, ...fields };
@@ -14,14 +16,15 @@ const SPAWNER = proc({ name: "spawner -c loop", cmdline: "spawner -c loop", comm
 const CHILD = proc({ name: "spawner -c loop", cmdline: "spawner -c loop", comm: "spawner", ppid: 100 });
 const TRUE = proc({ name: "/bin/true", cmdline: "/bin/true", comm: "true", ppid: 100 });
 
-function setup() {
-  const model = new TopModel(0);
+function setup(usage = false) {
+  const model = new TopModel(0, { usage });
   const looked: number[] = [];
   const table = new Map<number, ProcInfo>([[100, SPAWNER]]);
-  const feed = new TopFeed(model, (pid) => {
+  const lookup = (pid: number) => {
     looked.push(pid);
     return table.get(pid) ?? UNKNOWN;
-  });
+  };
+  const feed = usage ? new TopFeed(model, lookup, usageFromReport()) : new TopFeed(model, lookup);
   const r = blankReport(UNKNOWN);
   const send = (fields: Partial<Report>) => {
     Object.assign(r, { thread: false, exitCode: null, signal: null }, fields);
@@ -81,5 +84,29 @@ describe("reports to the model", () => {
     feed.lost(5);
     feed.lost(-1);
     expect(model.tick(1000).totals).toMatchObject({ lost: 5, lostTotal: 5, lostUnknown: true });
+  });
+});
+
+describe("task accounting", () => {
+  const usage = (user: number | null, system: number | null, maxRss: number | null) => Object.assign(newUsage(), { user, system, maxRss });
+
+  test("an exit's user + system CPU add up per group, the largest peak RSS is kept; an exit without a record counts as missing", () => {
+    const { model, send } = setup(true);
+    send({ kind: "exit", ts: 1e6, pid: 201, tgid: 201, ppid: 100, proc: TRUE, exitCode: 0, usage: usage(0.25, 0.05, 8 << 20) });
+    send({ kind: "exit", ts: 1e6, pid: 202, tgid: 202, ppid: 100, proc: TRUE, exitCode: 0, usage: usage(0.1, 0.2, 2 << 20) });
+    send({ kind: "exit", ts: 1e6, pid: 203, tgid: 203, ppid: 100, proc: TRUE, exitCode: 0, usage: null });
+    // A figure the kernel did not give is not taken for 0: the exit counts as missing.
+    send({ kind: "exit", ts: 1e6, pid: 204, tgid: 204, ppid: 100, proc: TRUE, exitCode: 0, usage: usage(null, 0.5, 1 << 20) });
+    const snap = model.tick(1000);
+    expect(snap.usageAvailable).toBe(true);
+    const row = snap.rows.parent[0]!;
+    expect(row).toMatchObject({ key: "spawner -c loop", exits: 4, maxRss: 8 << 20, usageMissing: 2 });
+    expect(row.cpu).toBeCloseTo(0.6, 9);
+  });
+
+  test("no record at all: CPU and peak memory null, never 0", () => {
+    const { model, send } = setup(true);
+    send({ kind: "exit", ts: 1e6, pid: 201, tgid: 201, ppid: 100, proc: TRUE, exitCode: 0, usage: null });
+    expect(model.tick(1000).rows.parent[0]).toMatchObject({ exits: 1, cpu: null, maxRss: null, usageMissing: 1 });
   });
 });
