@@ -4,11 +4,19 @@ import type { ProcEvent } from "../events/types";
 import { kernelFilters, ProcConnector, type Subscription } from "../kernel/connector";
 import { whyNoEvents } from "../kernel/diagnose";
 import { What } from "../kernel/netlink";
-import { DATA, Sleeper } from "../kernel/sleeper";
+import { DATA, LOOP, Sleeper } from "../kernel/sleeper";
 
 const ACK_TIMEOUT_MS = 1000;
 /** While events flow, how long the bulk may gather before pstat takes it (execs wake it at once). */
 const BATCH_MS = 5;
+/**
+ * After events, for this long, pstat sleeps on the exec watch alone: the forks and exits of
+ * a trickle wait in the socket for the next exec (which takes them along) or at most
+ * TRICKLE_MS, within the output's own 100 ms flush bound. One wakeup per process instead
+ * of two; an idle pstat goes back to sleeping on everything, with its long backstop.
+ */
+const ACTIVE_MS = 1000;
+const TRICKLE_MS = 100;
 /** Go back to the socket after this many datagrams, to read exec'd command lines early. */
 const PUMP_EVERY = 8;
 const EXEC_SLOTS = 256;
@@ -45,6 +53,10 @@ export class EventSource {
   private readonly watch: ProcConnector | null;
   private readonly watchDecoder: Decoder | null;
   private readonly sleeper: Sleeper;
+  /** The exec watch and the event loop, without the bulk socket (see TRICKLE_MS), or null. */
+  private readonly execSleeper: Sleeper | null;
+  /** When a drain last took events (performance.now()). */
+  private lastEvents = -Infinity;
   /** Sequence gaps mean loss only when the kernel filters nothing out. */
   private readonly exactLoss: boolean;
   private readonly lastSeq = new Float64Array(MAX_CPUS).fill(-1);
@@ -63,6 +75,7 @@ export class EventSource {
     this.watchDecoder = this.watch === null ? null : new Decoder(this.watch.bytes);
     const own = this.watch === null ? [conn.descriptor] : [conn.descriptor, this.watch.descriptor];
     this.sleeper = new Sleeper([...own, ...(o.wakeFor ?? [])]);
+    this.execSleeper = this.watch === null ? null : new Sleeper([this.watch.descriptor]);
   }
 
   /** Subscribes; throws a RuntimeError that says why when no events can be had. */
@@ -103,11 +116,13 @@ export class EventSource {
       this.gather(watch, performance.now() + Math.min(ms, BATCH_MS));
       return true;
     }
-    if (this.sleeper.sleep(ms) !== DATA) return false;
-    // After a quiet spell events come in small bursts (a fork, its exec, its exit): let the
-    // rest of the burst arrive, so that it costs one batch, not one per event.
-    if (watch !== null) this.gather(watch, performance.now() + Math.min(ms, BATCH_MS));
-    return true;
+    if (this.execSleeper !== null && performance.now() - this.lastEvents < ACTIVE_MS) {
+      // A trickle: wake for the next exec (to read its command line while it exists) and
+      // take what else came with it; the bulk alone wakes nobody before TRICKLE_MS.
+      const woke = this.execSleeper.sleep(Math.min(ms, TRICKLE_MS));
+      return woke !== LOOP && (woke === DATA || ms > TRICKLE_MS);
+    }
+    return this.sleeper.sleep(ms) === DATA;
   }
 
   /**
@@ -135,6 +150,7 @@ export class EventSource {
       this.o.onLost(this.pendingLost);
       this.pendingLost = 0;
     }
+    if (done > 0) this.lastEvents = performance.now();
     return done;
   }
 
