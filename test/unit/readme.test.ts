@@ -47,8 +47,11 @@ test("the README names every -e event and alias", () => {
 });
 
 /** Every `"name":` the JSON formatter writes, read from its source. */
+/** The field names of the per-event JSON: src/output/json.ts, and the usage object it embeds. */
 function jsonFields(): string[] {
-  const source = read("src/output/json.ts");
+  const record = read("src/usage/record.ts");
+  const usageJson = record.slice(record.indexOf("export function usageJson"));
+  const source = read("src/output/json.ts") + usageJson.slice(0, usageJson.indexOf("\n}\n"));
   return [...new Set([...source.matchAll(/"([a-z][a-z_]*)":/g)].map((m) => m[1]!))];
 }
 
