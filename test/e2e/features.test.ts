@@ -108,6 +108,27 @@ describe("command mode", () => {
     expect(rows(text).some((x) => x.event === "exec" && x.process === "/bin/sh -c echo hello-from-cmd; exit 0")).toBe(true);
   });
 
+  test("the heading comes before anything the command writes to the same output", async () => {
+    for (let i = 0; i < 5; i++) {
+      const r = await runPstat(["-e", "exec", "--", "/bin/sh", "-c", "echo started"]);
+      expect(r.code).toBe(0);
+      expect(r.stdout.split("\n")[0]).toStartWith("Time ");
+      expect(r.stdout).toContain("\nstarted\n");
+    }
+  });
+
+  test("the whole job is followed: a background child outlives the command and is reported to its end", async () => {
+    const r = await runPstat(["-e", "exec,exit", "--", "/bin/sh", "-c", "/bin/sleep 0.3 & echo started"]);
+    expect(r.code).toBe(0);
+    const all = rows(r.stdout);
+    expect(all.some((x) => x.event === "exec" && x.process === "/bin/sleep 0.3")).toBe(true);
+    expect(all.some((x) => x.event === "exit" && x.process === "/bin/sleep 0.3")).toBe(true);
+    // --exit-with-command ends at the command's own exit instead (the sleep's exit is not awaited).
+    const early = await runPstat(["-e", "exit", "--exit-with-command", "--", "/bin/sh", "-c", "/bin/sleep 0.5 & echo started"]);
+    expect(early.code).toBe(0);
+    expect(rows(early.stdout).some((x) => x.event === "exit" && x.process === "/bin/sleep 0.5")).toBe(false);
+  });
+
   test("-t indents each process by its depth below the command", async () => {
     // Each shell sleeps, so it is still there when pstat reads its command line.
     const r = await runPstat(["-t", "-e", "exec", "--", "/bin/sh", "-c", "/bin/sh -c '/bin/sh -c \"sleep 0.1\"; sleep 0.1'; sleep 0.1"]);
