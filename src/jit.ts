@@ -12,6 +12,8 @@ export function limitJit(...targets: (object | ((...args: never[]) => unknown))[
       noFTL(t as (...args: unknown[]) => unknown);
       continue;
     }
+    // An instance: its arrow-function fields (handlers handed to other stages) too.
+    if (typeof t !== "function") for (const v of Object.values(t)) if (typeof v === "function") noFTL(v as (...args: unknown[]) => unknown);
     const proto = (t as { prototype?: object }).prototype ?? t;
     for (const name of Object.getOwnPropertyNames(proto)) {
       const d = Object.getOwnPropertyDescriptor(proto, name);

@@ -3,22 +3,24 @@ import { Clock } from "./clock";
 import type { Config } from "./config";
 import { parentsOf } from "./context/ancestry";
 import { RuntimeError } from "./errors";
-import { Decoder } from "./events/decoder";
 import type { ProcEvent } from "./events/types";
 import type { ProcessFilter } from "./filter";
+import { PIPELINE_HOT_CODE } from "./hot-code";
 import { limitJit } from "./jit";
+import { TimeFormatter } from "./format/time";
+import { JsonFormatter } from "./output/json";
+import { TextFormatter } from "./output/text";
 import { raisePriority, setRealtime } from "./kernel/priority";
 import { Output } from "./output/output";
 import { Statistics } from "./output/statistics";
 import { OutputClosed, Writer } from "./output/writer";
 import { makePlan, type Plan } from "./plan";
-import { readProcFile, readStat } from "./proc/procfs";
+import { readStat } from "./proc/procfs";
 import { ProcessTable, UNKNOWN } from "./proc/table";
 import { blankReport, type Report } from "./report";
 import { EventSource } from "./source/event-source";
 import { EventPump, yieldTurn } from "./pump";
 import type { UsageSource } from "./source/usage-source";
-import { escapeBytes } from "./text/escape";
 import { Scope } from "./track/scope";
 import type { Subtree } from "./track/subtree";
 import { Tracker } from "./track/tracker";
@@ -94,7 +96,7 @@ export class Monitor {
   }
 
   async run(): Promise<number> {
-    limitJit(Monitor, Tracker, EventSource, EventPump, Output, Decoder, ProcessTable, Writer, escapeBytes, readProcFile, readStat);
+    limitJit(Monitor, this, ...PIPELINE_HOT_CODE, Output, TextFormatter, JsonFormatter, TimeFormatter, Statistics, Writer);
     try {
       this.start();
       await this.loop();

@@ -5,6 +5,7 @@ import { kernelFilters, ProcConnector, type Subscription } from "../kernel/conne
 import { whyNoEvents } from "../kernel/diagnose";
 import { What } from "../kernel/netlink";
 import { DATA, LOOP, Sleeper } from "../kernel/sleeper";
+import { limitJit } from "../jit";
 
 const ACK_TIMEOUT_MS = 1000;
 /** While events flow, how long the bulk may gather before pstat takes it (execs wake it at once). */
@@ -17,6 +18,13 @@ const BATCH_MS = 5;
  */
 const ACTIVE_MS = 1000;
 const TRICKLE_MS = 100;
+/**
+ * Events are dense (a storm is starting, or a burst) when a drain brings DENSE_EVENTS or
+ * more within DENSE_MS of the last one: then the bulk gathers for BATCH_MS between
+ * drains, rather than one drain per exec.
+ */
+const DENSE_MS = 10;
+const DENSE_EVENTS = 3;
 /** Go back to the socket after this many datagrams, to read exec'd command lines early. */
 const PUMP_EVERY = 8;
 const EXEC_SLOTS = 256;
@@ -57,6 +65,8 @@ export class EventSource {
   private readonly execSleeper: Sleeper | null;
   /** When a drain last took events (performance.now()). */
   private lastEvents = -Infinity;
+  /** The last drain said events are dense (see DENSE_MS). */
+  private dense = false;
   /** Sequence gaps mean loss only when the kernel filters nothing out. */
   private readonly exactLoss: boolean;
   private readonly lastSeq = new Float64Array(MAX_CPUS).fill(-1);
@@ -76,6 +86,7 @@ export class EventSource {
     const own = this.watch === null ? [conn.descriptor] : [conn.descriptor, this.watch.descriptor];
     this.sleeper = new Sleeper([...own, ...(o.wakeFor ?? [])]);
     this.execSleeper = this.watch === null ? null : new Sleeper([this.watch.descriptor]);
+    limitJit(this);
   }
 
   /** Subscribes; throws a RuntimeError that says why when no events can be had. */
@@ -112,7 +123,7 @@ export class EventSource {
    */
   wait(ms: number, gathering: boolean): boolean {
     const watch = this.watch;
-    if (watch !== null && gathering) {
+    if (watch !== null && (gathering || this.dense)) {
       this.gather(watch, performance.now() + Math.min(ms, BATCH_MS));
       return true;
     }
@@ -150,7 +161,9 @@ export class EventSource {
       this.o.onLost(this.pendingLost);
       this.pendingLost = 0;
     }
-    if (done > 0) this.lastEvents = performance.now();
+    const now = performance.now();
+    this.dense = done >= DENSE_EVENTS && now - this.lastEvents < DENSE_MS;
+    if (done > 0) this.lastEvents = now;
     return done;
   }
 

@@ -8,22 +8,20 @@
  * for its record (filter -> usage stage -> feed), as the event log's do with --usage.
  */
 import { Clock } from "../clock";
-import { Decoder } from "../events/decoder";
 import type { ProcEvent } from "../events/types";
 import type { ProcessFilter } from "../filter";
+import { PIPELINE_HOT_CODE } from "../hot-code";
 import { limitJit } from "../jit";
 import { libc } from "../kernel/libc";
 import { raisePriority } from "../kernel/priority";
 import { wantColor } from "../output/output";
 import { OutputClosed, Writer } from "../output/writer";
 import { makePlan, type Plan } from "../plan";
-import { readProcFile, readStat } from "../proc/procfs";
 import { ProcessTable } from "../proc/table";
 import { EventPump, yieldTurn } from "../pump";
 import type { Report } from "../report";
 import { EventSource } from "../source/event-source";
 import type { UsageSource } from "../source/usage-source";
-import { escapeBytes } from "../text/escape";
 import { Scope } from "../track/scope";
 import { Tracker } from "../track/tracker";
 import { applyThenPass, openUsageSource } from "../usage/open";
@@ -106,7 +104,7 @@ export class TopSession {
   }
 
   async run(): Promise<number> {
-    limitJit(TopSession, Tracker, EventSource, EventPump, Decoder, ProcessTable, TopModel, TopFeed, escapeBytes, readProcFile, readStat);
+    limitJit(TopSession, this, ...PIPELINE_HOT_CODE, TopModel, TopFeed);
     try {
       this.start();
       await this.loop();

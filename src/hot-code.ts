@@ -1,0 +1,36 @@
+import { Clock } from "./clock";
+import { Decoder } from "./events/decoder";
+import { ProcessFilter } from "./filter";
+import { ProcConnector } from "./kernel/connector";
+import { Sleeper } from "./kernel/sleeper";
+import { readProcFile, readStat, readUids } from "./proc/procfs";
+import { ProcessTable } from "./proc/table";
+import { EventPump } from "./pump";
+import { EventSource } from "./source/event-source";
+import { escapeBytes } from "./text/escape";
+import { Subtree } from "./track/subtree";
+import { ThreadGroups } from "./track/thread-groups";
+import { Tracker } from "./track/tracker";
+
+/**
+ * The code every event passes through, in the event log and pstat top alike, for
+ * limitJit (src/jit.ts): a module left out of this list gets compiled by the top tier
+ * during a storm, which costs more than it saves.
+ */
+export const PIPELINE_HOT_CODE = [
+  EventSource,
+  ProcConnector,
+  Sleeper,
+  Decoder,
+  EventPump,
+  Tracker,
+  ThreadGroups,
+  Subtree,
+  ProcessFilter,
+  ProcessTable,
+  Clock,
+  escapeBytes,
+  readProcFile,
+  readStat,
+  readUids,
+] as const;
