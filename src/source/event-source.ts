@@ -163,7 +163,9 @@ export class EventSource {
     }
     const now = performance.now();
     this.dense = done >= DENSE_EVENTS && now - this.lastEvents < DENSE_MS;
-    if (done > 0) this.lastEvents = now;
+    // An empty drain ends the trickle: sleep on everything again, instead of waking every
+    // TRICKLE_MS for nothing until ACTIVE_MS has passed.
+    this.lastEvents = done > 0 ? now : -Infinity;
     return done;
   }
 
