@@ -1,6 +1,6 @@
-import { ptr } from "bun:ffi";
 import { release } from "node:os";
 import { RuntimeError } from "../errors";
+import { DatagramRing } from "./datagram-ring";
 import { EACCES, EAGAIN, EINTR, ENOBUFS, EPERM, errno, libc, POLLIN, strerror } from "./libc";
 import {
   AF_NETLINK,
@@ -23,8 +23,6 @@ import {
 const SLOTS = 4096;
 /** One proc event is 76 bytes; a slot holds three in case a kernel packs them together. */
 const SLOT_SIZE = 256;
-const MMSGHDR_SIZE = 64; // struct mmsghdr on LP64: msghdr (56) + msg_len + padding
-const MSG_DONTWAIT = 0x40;
 const MSG_WAITFORONE = 0x10000;
 const SO_RCVTIMEO = 20;
 /** Resend an unanswered subscription this often. */
@@ -42,46 +40,18 @@ export type Subscription = { ok: true } | { ok: false; reason: string };
  * number n lies at bytes[offset(n), + length(n)). Receiving can run ahead of decoding,
  * so short-lived processes are looked up while they still exist.
  */
-export class ProcConnector {
-  readonly bytes: Uint8Array;
-  private readonly mmsg: Uint8Array;
-  private readonly mmsgView: DataView;
-  private readonly mmsgAddr: number;
-  private readonly iov: BigUint64Array;
+export class ProcConnector extends DatagramRing {
   private readonly pollfd = new Int32Array(2);
   private seq = 0;
   /** LISTEN requests sent (and to be undone at close). */
   private listens = 0;
   private fd: number;
-  /** Datagrams received so far. */
-  head = 0;
-  /** Times the kernel reported dropped events (ENOBUFS). */
-  overflows = 0;
   /** The receive buffer the kernel granted, in bytes as asked (it reports twice that for its bookkeeping). */
   grantedRcvbuf = 0;
-  /** Datagrams consumed so far; head - tail are waiting in the ring. */
-  tail = 0;
 
-  private constructor(
-    fd: number,
-    private readonly slots: number,
-  ) {
+  private constructor(fd: number, slots: number) {
+    super(slots, SLOT_SIZE);
     this.fd = fd;
-    this.bytes = new Uint8Array(slots * SLOT_SIZE);
-    this.mmsg = new Uint8Array(slots * MMSGHDR_SIZE);
-    this.mmsgView = new DataView(this.mmsg.buffer);
-    this.iov = new BigUint64Array(slots * 2);
-    const base = BigInt(ptr(this.bytes));
-    const iovBase = BigInt(ptr(this.iov));
-    for (let i = 0; i < slots; i++) {
-      this.iov[i * 2] = base + BigInt(i * SLOT_SIZE);
-      this.iov[i * 2 + 1] = BigInt(SLOT_SIZE);
-      const m = i * MMSGHDR_SIZE;
-      // msg_iov at offset 16, msg_iovlen at 24 (msg_name/namelen/control stay zero).
-      this.mmsgView.setBigUint64(m + 16, iovBase + BigInt(i * 16), true);
-      this.mmsgView.setBigUint64(m + 24, 1n, true);
-    }
-    this.mmsgAddr = ptr(this.mmsg);
     this.pollfd[0] = fd;
     this.pollfd[1] = POLLIN;
   }
@@ -192,29 +162,13 @@ export class ProcConnector {
    * buffer was full (it says so once, with ENOBUFS), `overflows` goes up.
    */
   receive(): number {
-    let got = 0;
-    for (;;) {
-      const free = this.slots - (this.head - this.tail);
-      if (free === 0) return got;
-      const slot = this.head % this.slots;
-      const vlen = Math.min(free, this.slots - slot); // recvmmsg fills contiguous slots: stop at the ring's end
-      const n = libc.recvmmsg(this.fd, this.mmsgAddr + slot * MMSGHDR_SIZE, vlen, MSG_DONTWAIT, null);
-      if (n > 0) {
-        this.head += n;
-        got += n;
-        if (n < vlen) return got;
-        continue;
-      }
-      if (n === 0) return got;
-      const e = errno();
-      if (e === EINTR) continue;
-      if (e === EAGAIN) return got;
-      if (e === ENOBUFS) {
-        this.overflows++;
-        continue;
-      }
+    const got = this.pull(this.fd);
+    if (this.failed !== 0) {
+      const e = this.failed;
+      this.failed = 0;
       throw new RuntimeError(`receiving process events failed: ${strerror(e)}`);
     }
+    return got;
   }
 
   /**
@@ -232,14 +186,8 @@ export class ProcConnector {
       libc.setsockopt(this.fd, SOL_SOCKET, SO_RCVTIMEO, this.timeval, 16);
       this.timeoutUs = us;
     }
-    const free = this.slots - (this.head - this.tail);
-    if (free === 0) return 0;
-    const slot = this.head % this.slots;
-    const n = libc.recvmmsg(this.fd, this.mmsgAddr + slot * MMSGHDR_SIZE, Math.min(free, this.slots - slot), MSG_WAITFORONE, null);
-    if (n > 0) {
-      this.head += n;
-      return n;
-    }
+    const n = this.pullOnce(this.fd, MSG_WAITFORONE);
+    if (n >= 0) return n;
     if (n < 0) {
       const e = errno();
       if (e === ENOBUFS) this.overflows++;
@@ -250,16 +198,6 @@ export class ProcConnector {
   }
   private readonly timeval = new BigInt64Array(2);
   private timeoutUs = 0;
-
-  /** Where datagram number n starts in `bytes`. */
-  offset(n: number): number {
-    return (n % this.slots) * SLOT_SIZE;
-  }
-
-  /** Byte length of datagram number n. */
-  length(n: number): number {
-    return this.mmsgView.getUint32((n % this.slots) * MMSGHDR_SIZE + 56, true);
-  }
 
   /**
    * Drops the subscription, so the kernel stops building events when no one listens, and

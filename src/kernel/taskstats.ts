@@ -1,4 +1,3 @@
-import { ptr } from "bun:ffi";
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import {
@@ -13,7 +12,8 @@ import {
   TASKSTATS_CMD_NEW,
   TASKSTATS_GENL_NAME,
 } from "./genetlink";
-import { EAGAIN, EINTR, ENOBUFS, EPERM, EACCES, errno, libc, POLLIN, strerror } from "./libc";
+import { DatagramRing } from "./datagram-ring";
+import { EPERM, EACCES, errno, libc, POLLIN, strerror } from "./libc";
 import { AF_NETLINK, encodeSockaddr, NLMSG_ERROR, SOCK_CLOEXEC, SOL_SOCKET, SO_RCVBUF, SO_RCVBUFFORCE } from "./netlink";
 
 const ENOENT = 2;
@@ -22,8 +22,7 @@ const EINVAL = 22;
 /** A slot holds one exit message: with a thread group's total it is two taskstats structs (2 x ~450 bytes on 6.18). */
 const SLOT_SIZE = 2048;
 const SLOTS = 1024;
-const MMSGHDR_SIZE = 64; // struct mmsghdr on LP64: msghdr (56) + msg_len + padding
-const MSG_DONTWAIT = 0x40;
+const _MSG_DONTWAIT = 0x40;
 const MSG_TRUNC = 0x20;
 /** Default receive buffer: an exit record costs ~2.3 KiB of socket memory (skb truesize), so this holds ~14,000. */
 const DEFAULT_RCVBUF = 32 << 20;
@@ -50,13 +49,8 @@ export type TaskstatsOpen = { ok: true; socket: TaskstatsSocket } | { ok: false;
  * slots (as ProcConnector does), deregistration at close. Datagram number n lies at
  * bytes[offset(n), + length(n)); `take` walks the exit messages and consumes them.
  */
-export class TaskstatsSocket {
-  readonly bytes: Uint8Array;
+export class TaskstatsSocket extends DatagramRing {
   readonly view: DataView;
-  private readonly mmsg: Uint8Array;
-  private readonly mmsgView: DataView;
-  private readonly mmsgAddr: number;
-  private readonly iov: BigUint64Array;
   private readonly pollfd = new Int32Array(2);
   private readonly cursor = new MessageCursor();
   private fd: number;
@@ -68,38 +62,15 @@ export class TaskstatsSocket {
   cpus = "";
   /** The receive buffer the kernel granted (getsockopt SO_RCVBUF: twice what was set, for its bookkeeping). */
   rcvbuf = 0;
-  /** Datagrams received so far. */
-  head = 0;
-  /** Datagrams consumed so far. */
-  tail = 0;
-  /** Times the kernel reported dropped records (ENOBUFS). */
-  overflows = 0;
   /** Datagrams longer than a slot (cut short, so not decoded). */
   truncated = 0;
   /** Messages in the stream that were neither exit records nor acknowledgements. */
   strays = 0;
 
-  private constructor(
-    fd: number,
-    private readonly slots: number,
-  ) {
+  private constructor(fd: number, slots: number) {
+    super(slots, SLOT_SIZE);
     this.fd = fd;
-    this.bytes = new Uint8Array(slots * SLOT_SIZE);
     this.view = new DataView(this.bytes.buffer);
-    this.mmsg = new Uint8Array(slots * MMSGHDR_SIZE);
-    this.mmsgView = new DataView(this.mmsg.buffer);
-    this.iov = new BigUint64Array(slots * 2);
-    const base = BigInt(ptr(this.bytes));
-    const iovBase = BigInt(ptr(this.iov));
-    for (let i = 0; i < slots; i++) {
-      this.iov[i * 2] = base + BigInt(i * SLOT_SIZE);
-      this.iov[i * 2 + 1] = BigInt(SLOT_SIZE);
-      const m = i * MMSGHDR_SIZE;
-      // msg_iov at offset 16, msg_iovlen at 24 (msg_name/namelen/control stay zero).
-      this.mmsgView.setBigUint64(m + 16, iovBase + BigInt(i * 16), true);
-      this.mmsgView.setBigUint64(m + 24, 1n, true);
-    }
-    this.mmsgAddr = ptr(this.mmsg);
     this.pollfd[0] = fd;
     this.pollfd[1] = POLLIN;
   }
@@ -210,45 +181,15 @@ export class TaskstatsSocket {
    * says so once, with ENOBUFS), `overflows` goes up.
    */
   receive(): number {
-    let got = 0;
-    for (;;) {
-      const free = this.slots - (this.head - this.tail);
-      if (free === 0) return got;
-      const slot = this.head % this.slots;
-      const vlen = Math.min(free, this.slots - slot); // recvmmsg fills contiguous slots: stop at the ring's end
-      const n = libc.recvmmsg(this.fd, this.mmsgAddr + slot * MMSGHDR_SIZE, vlen, MSG_DONTWAIT, null);
-      if (n > 0) {
-        this.head += n;
-        got += n;
-        if (n < vlen) return got;
-        continue;
-      }
-      if (n === 0) return got;
-      const e = errno();
-      if (e === EINTR) continue;
-      if (e === EAGAIN) return got;
-      if (e === ENOBUFS) {
-        this.overflows++;
-        continue;
-      }
-      // Anything else (EBADF after close) ends this batch; the caller sees no new records.
-      return got;
-    }
+    const got = this.pull(this.fd);
+    // Anything else (EBADF after close) ends this batch; the caller sees no new records.
+    this.failed = 0;
+    return got;
   }
 
   /** Every ring slot holds a datagram not yet taken: the socket may hold more. */
   get full(): boolean {
     return this.head - this.tail >= this.slots;
-  }
-
-  /** Where datagram number n starts in `bytes`. */
-  offset(n: number): number {
-    return (n % this.slots) * SLOT_SIZE;
-  }
-
-  /** Byte length of datagram number n (at most a slot). */
-  length(n: number): number {
-    return Math.min(this.mmsgView.getUint32((n % this.slots) * MMSGHDR_SIZE + 56, true), SLOT_SIZE);
   }
 
   /**
@@ -262,13 +203,11 @@ export class TaskstatsSocket {
     const m = this.cursor;
     const end = Math.min(this.head, this.tail + max);
     for (; this.tail < end; this.tail++) {
-      const slot = this.tail % this.slots;
-      // msghdr.msg_flags (offset 48): MSG_TRUNC when the datagram did not fit the slot.
-      if ((this.mmsgView.getInt32(slot * MMSGHDR_SIZE + 48, true) & MSG_TRUNC) !== 0) {
+      if ((this.flags(this.tail) & MSG_TRUNC) !== 0) {
         this.truncated++;
         continue;
       }
-      const off = slot * SLOT_SIZE;
+      const off = this.offset(this.tail);
       m.reset(this.view, off, off + this.length(this.tail));
       while (m.next()) {
         if (m.type === this.familyId && m.cmd === TASKSTATS_CMD_NEW) {
