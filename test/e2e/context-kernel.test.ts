@@ -8,32 +8,17 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
 import { NEED_ALL, NEED_CGROUP, NEED_CWD, readContext, readCwd, readLoginUid } from "../../src/context/read";
+import { Cgroups, hex, PIDS, SYSTEMD, V2 } from "../lib/cgroups";
 
-const V2 = "/sys/fs/cgroup/unified";
-const PIDS = "/sys/fs/cgroup/pids";
-const SYSTEMD = "/sys/fs/cgroup/systemd"; // the v1 name=systemd hierarchy
+const cgroups = new Cgroups();
 
-const hex = (n: number) => Array.from(crypto.getRandomValues(new Uint8Array(n / 2)), (b) => b.toString(16).padStart(2, "0")).join("");
 const DOCKER_ID = hex(64);
 const CRI_ID = hex(64);
 const CGROUPFS_ID = hex(64);
 const POD_UID = [hex(8), hex(4), hex(4), hex(4), hex(12)].join("-");
 const TAG = `pstat-e2e-${process.pid}`;
 
-const made: (string | Buffer)[] = []; // cgroup directories made here, outermost first
 const procs: Subprocess[] = [];
-
-function mkcgroup(root: string, path: string): string {
-  let dir = root;
-  for (const part of path.split("/").filter(Boolean)) {
-    dir = join(dir, part);
-    if (!existsSync(dir)) {
-      mkdirSync(dir);
-      made.push(dir);
-    }
-  }
-  return dir;
-}
 
 function sleeper(cwd?: string): Subprocess {
   const p = Bun.spawn(["sleep", "120"], { cwd, stdio: ["ignore", "ignore", "ignore"] });
@@ -51,23 +36,13 @@ function sleeperIn(...dirs: string[]): Subprocess {
 afterAll(async () => {
   for (const p of procs) p.kill("SIGKILL");
   await Promise.all(procs.map((p) => p.exited));
-  // A cgroup can be removed once its last process has been reaped; give the kernel a moment.
-  for (const dir of made.reverse()) {
-    for (let i = 0; existsSync(dir); i++) {
-      try {
-        rmdirSync(dir);
-      } catch (e) {
-        if (i > 50) throw e;
-        await Bun.sleep(20);
-      }
-    }
-  }
+  await cgroups.remove();
 });
 
 describe("cgroup", () => {
   test("v2: a Docker scope gives its path, the container and the unit", () => {
     const path = `/${TAG}.slice/docker-${DOCKER_ID}.scope`;
-    const p = sleeperIn(mkcgroup(V2, path));
+    const p = sleeperIn(cgroups.make(V2, path));
     expect(readContext(p.pid, NEED_CGROUP)).toMatchObject({
       cgroup: path,
       containerId: DOCKER_ID,
@@ -80,7 +55,7 @@ describe("cgroup", () => {
 
   test("v1 pids: a CRI-containerd scope in a Kubernetes pod, chosen over the host's other v1 paths", () => {
     const path = `/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${POD_UID.replaceAll("-", "_")}.slice/cri-containerd-${CRI_ID}.scope`;
-    const p = sleeperIn(mkcgroup(PIDS, path));
+    const p = sleeperIn(cgroups.make(PIDS, path));
     expect(readFileSync(`/proc/${p.pid}/cgroup`, "utf8")).toContain(`:pids:${path}\n`);
     expect(readContext(p.pid, NEED_CGROUP)).toMatchObject({
       cgroup: path,
@@ -94,19 +69,19 @@ describe("cgroup", () => {
 
   test("v1 pids: a systemd service", () => {
     const path = "/system.slice/pstat-test.service";
-    const p = sleeperIn(mkcgroup(PIDS, path));
+    const p = sleeperIn(cgroups.make(PIDS, path));
     expect(readContext(p.pid, NEED_CGROUP)).toMatchObject({ cgroup: path, containerId: null, runtime: null, podUid: null, unit: "pstat-test.service" });
   });
 
   test("v1 name=systemd: Docker's cgroupfs layout", () => {
     const path = `/docker/${CGROUPFS_ID}`;
-    const p = sleeperIn(mkcgroup(SYSTEMD, path));
+    const p = sleeperIn(cgroups.make(SYSTEMD, path));
     expect(readContext(p.pid, NEED_CGROUP)).toMatchObject({ cgroup: path, containerId: CGROUPFS_ID, runtime: "docker", unit: null });
   });
 
   test("hybrid: a v2 path other than / is the one shown", () => {
     const v2 = `/${TAG}.slice/pstat-hybrid.service`;
-    const p = sleeperIn(mkcgroup(V2, v2), mkcgroup(PIDS, `/docker/${CGROUPFS_ID}`));
+    const p = sleeperIn(cgroups.make(V2, v2), cgroups.make(PIDS, `/docker/${CGROUPFS_ID}`));
     expect(readContext(p.pid, NEED_CGROUP)).toMatchObject({ cgroup: v2, containerId: null, unit: "pstat-hybrid.service" });
   });
 
@@ -114,7 +89,7 @@ describe("cgroup", () => {
     // A Buffer path, so the 0xff stays one byte (a string would be written as UTF-8).
     const dir = Buffer.concat([Buffer.from(join(V2, `${TAG}-\x1b[31mred\\:`)), Buffer.from([0xff])]);
     mkdirSync(dir);
-    made.push(dir);
+    cgroups.adopt(dir);
     const p = sleeper();
     appendFileSync(Buffer.concat([dir, Buffer.from("/cgroup.procs")]), `${p.pid}\n`);
     expect(readContext(p.pid, NEED_CGROUP).cgroup).toBe(`/${TAG}-\\x1b[31mred\\\\:\\xff`);

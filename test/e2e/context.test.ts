@@ -5,15 +5,14 @@
 // temporary directory; a loginuid set in a child; subtrees, names and users left out; and
 // which /proc files pstat opens with and without the options (strace).
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Cgroups, hex, PIDS, V2 } from "../lib/cgroups";
 import { jsonLines, PSTAT, type Running, runToEnd, settle, startPstat } from "./helpers";
 
-const V2 = "/sys/fs/cgroup/unified";
-const PIDS = "/sys/fs/cgroup/pids"; // a v1 controller
+const cgroups = new Cgroups();
 
-const hex = (n: number) => Array.from(crypto.getRandomValues(new Uint8Array(n / 2)), (b) => b.toString(16).padStart(2, "0")).join("");
 const DOCKER_ID = hex(64);
 const CRI_ID = hex(64);
 /** Another container whose id shares the first 9 digits of DOCKER_ID, not the 10th. */
@@ -25,34 +24,11 @@ const CRI_PATH = `/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-po
 const SERVICE = `${TAG}.service`;
 const SERVICE_PATH = `/system.slice/${SERVICE}`;
 
-const made: string[] = []; // cgroup directories made here, outermost first
 const tmp = mkdtempSync(join(tmpdir(), "pstat-e2e-context-"));
-
-function mkcgroup(root: string, path: string): string {
-  let dir = root;
-  for (const part of path.split("/").filter(Boolean)) {
-    dir = join(dir, part);
-    if (!existsSync(dir)) {
-      mkdirSync(dir);
-      made.push(dir);
-    }
-  }
-  return dir;
-}
 
 afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
-  // A cgroup can be removed once its last process has been reaped; give the kernel a moment.
-  for (const dir of made.reverse()) {
-    for (let i = 0; existsSync(dir); i++) {
-      try {
-        rmdirSync(dir);
-      } catch (e) {
-        if (i > 100) throw e;
-        await Bun.sleep(20);
-      }
-    }
-  }
+  await cgroups.remove();
 });
 
 type J = Record<string, unknown>;
@@ -105,9 +81,9 @@ function contextLineOf(text: string, pid: number, name: string): string | undefi
 
 describe("cgroup, container and unit", () => {
   test("programs moved into a Docker scope (v2), a CRI-containerd scope and a systemd service (v1 pids) before exec", async () => {
-    const docker = mkcgroup(V2, DOCKER_PATH);
-    const cri = mkcgroup(PIDS, CRI_PATH);
-    const service = mkcgroup(PIDS, SERVICE_PATH);
+    const docker = cgroups.make(V2, DOCKER_PATH);
+    const cri = cgroups.make(PIDS, CRI_PATH);
+    const service = cgroups.make(PIDS, SERVICE_PATH);
     const { outs, result } = await around(
       [
         ["-j", "-e", "exec,exit", "--show-cgroup"],
@@ -131,10 +107,10 @@ describe("cgroup, container and unit", () => {
   }, 30000);
 
   test("--container, --unit and --exclude-cgroup keep exactly the right lines", async () => {
-    const docker = mkcgroup(V2, DOCKER_PATH);
-    const near = mkcgroup(V2, `/${TAG}.slice/docker-${NEAR_ID}.scope`);
-    const cri = mkcgroup(PIDS, CRI_PATH);
-    const service = mkcgroup(PIDS, SERVICE_PATH);
+    const docker = cgroups.make(V2, DOCKER_PATH);
+    const near = cgroups.make(V2, `/${TAG}.slice/docker-${NEAR_ID}.scope`);
+    const cri = cgroups.make(PIDS, CRI_PATH);
+    const service = cgroups.make(PIDS, SERVICE_PATH);
     const [container, unit] = await Promise.all([
       startFiltered(["-j", "-e", "exec,exit", "--container", DOCKER_ID.slice(0, 10).toUpperCase()], () => inCgroup(docker, "0")),
       startFiltered(["-j", "-e", "exec,exit", "--unit", SERVICE.replace(/\.service$/, "")], () => inCgroup(service, "0")),
