@@ -4,8 +4,9 @@
 # README's test command passes on a fresh machine with no other step.
 set -euo pipefail
 need=()
-for tool in strace:strace setpriv:util-linux unshare:util-linux python3:python3 cc:gcc \
-            systemd-analyze:systemd zsh:zsh fish:fish groff:groff-base ldd:libc-bin ss:iproute2; do
+for tool in strace:strace setpriv:util-linux unshare:util-linux taskset:util-linux script:bsdutils \
+            python3:python3 cc:gcc tmux:tmux systemd-analyze:systemd zsh:zsh fish:fish \
+            groff:groff-base ldd:libc-bin ss:iproute2; do
   command -v "${tool%%:*}" >/dev/null 2>&1 || need+=("${tool##*:}")
 done
 # The tests run python3 as other users too: root's own interpreter (pyenv) is not theirs.
