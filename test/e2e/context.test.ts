@@ -271,18 +271,24 @@ describe("exclusions", () => {
         Promise.all([
           run(["/bin/sleep", "0.13"]),
           run(["/bin/sleep", "0.14"]),
-          run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "/bin/sleep", "0.15"]),
+          // Root at its own exec for 50 ms (setpriv drops its ids microseconds after its exec,
+          // before pstat can read them), then nobody for the program it runs.
+          run([
+            "/usr/bin/python3",
+            "-c",
+            "import os,time\ntime.sleep(0.05)\nos.setgroups([])\nos.setresgid(65534,65534,65534)\nos.setresuid(65534,65534,65534)\nos.execv('/bin/sleep',['/bin/sleep','0.15'])",
+          ]),
         ]),
     );
     const pids = new Set(result);
     const ours = (out: string) => parse(out).filter((e) => pids.has(e.pid as number) && (e.event === "exec" || e.event === "exit"));
     const key = (e: J) => `${e.event} ${e.pid} ${e.cmdline}`;
     const reference = ours(outs[2]!);
-    expect(reference.length).toBe(7); // three execs of sleep, one of setpriv, three exits
+    expect(reference.length).toBe(7); // three execs of sleep, one of python, three exits
     const byComm = reference.filter((e) => e.cmdline !== "/bin/sleep 0.13");
     expect(byComm.length).toBe(5);
     expect(ours(outs[0]!).map(key)).toEqual(byComm.map(key));
-    // setpriv's own exec ran as root; the program it started and its exit are nobody's.
+    // python's own exec ran as root; the program it became and its exit are nobody's.
     const [, , nobody] = result;
     const byUser = reference.filter((e) => !(e.pid === nobody && e.cmdline === "/bin/sleep 0.15"));
     expect(byUser.length).toBe(5);
