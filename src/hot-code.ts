@@ -7,6 +7,7 @@ import { readProcFile, readStat, readUids } from "./proc/procfs";
 import { ProcessTable } from "./proc/table";
 import { EventPump } from "./pump";
 import { EventSource } from "./source/event-source";
+import { decodeStatus } from "./format/signals";
 import { escapeBytes } from "./text/escape";
 import { Subtree } from "./track/subtree";
 import { ThreadGroups } from "./track/thread-groups";
@@ -30,6 +31,7 @@ export const PIPELINE_HOT_CODE = [
   ProcessTable,
   Clock,
   escapeBytes,
+  decodeStatus,
   readProcFile,
   readStat,
   readUids,

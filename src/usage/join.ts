@@ -109,6 +109,8 @@ export class UsageJoiner<T> {
   private readonly goneGroup = new Map<number, number>();
 
   private readonly sums = new Map<number, Float64Array>();
+  /** When `expire` next has work to look for (ns). */
+  private expireAt = 0;
   private readonly maxGroups: number;
 
   private readonly emit: (item: T, usage: Usage | null) => void;
@@ -280,7 +282,11 @@ export class UsageJoiner<T> {
     return this.freeCount;
   }
 
-  /** One decoded exit record. The joiner copies what it keeps; `rec` may be reused at once. */
+  /**
+   * One decoded exit record. A record kept for an exit still to come is not copied: the
+   * joiner takes `rec.task` (or `rec.group`) and leaves a spare object of its own in its
+   * place. `rec` may be reused at once.
+   */
   record(rec: UsageRecord, now: number): void {
     this.expire(now);
     const pid = rec.pid;
@@ -310,7 +316,7 @@ export class UsageJoiner<T> {
     } else if (this.goneTask.size > 0 && this.goneTask.delete(pid)) {
       this.late++;
     } else {
-      this.keep(KIND_TASK, pid, tgid, groupAlive, rec.task, now);
+      rec.task = this.keep(KIND_TASK, pid, tgid, groupAlive, rec.task, now);
     }
 
     if (rec.hasGroup && !groupUsed && this.goneGroup.size > 0 && this.goneGroup.delete(tgid)) this.late++;
@@ -328,7 +334,7 @@ export class UsageJoiner<T> {
         copyUsage(this.usages[i]!, rec.group);
         this.ready(i);
       } else {
-        this.keep(KIND_GROUP, tgid, tgid, false, rec.group, now);
+        rec.group = this.keep(KIND_GROUP, tgid, tgid, false, rec.group, now);
       }
     }
   }
@@ -418,7 +424,8 @@ export class UsageJoiner<T> {
     return recordTgid === 0 || recordTgid === exitTgid;
   }
 
-  private keep(kind: number, pid: number, tgid: number, groupAlive: boolean, usage: Usage, now: number): void {
+  /** Keeps `usage` itself (the caller's object) and returns the spare it replaces, for the caller to reuse. */
+  private keep(kind: number, pid: number, tgid: number, groupAlive: boolean, usage: Usage, now: number): Usage {
     // Full: the oldest is dropped. (The arrival list fills first when an old record stays
     // among many taken since: it is the oldest then.)
     if (this.orderTail - this.orderHead >= this.stashSize) this.popOldest();
@@ -427,7 +434,8 @@ export class UsageJoiner<T> {
     const o = this.orderTail++ % this.stashSize;
     this.orderSlot[o] = j;
     this.orderGen[o] = ++this.stashGen[j]!;
-    copyUsage(this.stash[j]!, usage);
+    const spare = this.stash[j]!;
+    this.stash[j] = usage;
     this.stashKind[j] = kind;
     this.stashPid[j] = pid;
     this.stashTgid[j] = tgid;
@@ -438,6 +446,7 @@ export class UsageJoiner<T> {
     const old = map.get(pid);
     if (old !== undefined) this.drop(old); // a reused pid: the older record's exit never came
     map.set(pid, j);
+    return spare;
   }
 
   private take(j: number, into: Usage): void {
@@ -484,6 +493,9 @@ export class UsageJoiner<T> {
   }
 
   private expire(now: number): void {
+    // Every record and release calls this; what it drops is seconds old, so once a millisecond is enough.
+    if (now < this.expireAt) return;
+    this.expireAt = now + 1e6;
     while (this.orderHead < this.orderTail) {
       const j = this.oldest();
       if (j >= 0 && now - this.stashAt[j]! < this.keepNs) break;
@@ -546,3 +558,6 @@ function forget(m: Map<number, number>, before: number): void {
     m.delete(key);
   }
 }
+
+/** The module functions a record and an exit pass through, for limitJit (see src/jit.ts). */
+export const JOIN_FUNCTIONS = [forget];

@@ -8,7 +8,7 @@ import { limitJit } from "../jit";
 import { AttrCursor, MessageCursor } from "../kernel/genetlink";
 import { TaskstatsSocket } from "../kernel/taskstats";
 import { type UsageOpen, UsageSource } from "../source/usage-source";
-import { UsageJoiner } from "./join";
+import { JOIN_FUNCTIONS, UsageJoiner } from "./join";
 import { DECODE_FUNCTIONS } from "./record";
 import { UsageStage } from "./stage";
 
@@ -18,7 +18,7 @@ import { UsageStage } from "./stage";
  * kernel dropped records; `comm`: decode each task's name too.
  */
 export function openUsageSource(onLost: () => void, comm: boolean): UsageOpen {
-  limitJit(UsageSource, UsageStage, UsageJoiner, TaskstatsSocket, MessageCursor, AttrCursor, ...DECODE_FUNCTIONS);
+  limitJit(UsageSource, UsageStage, UsageJoiner, TaskstatsSocket, MessageCursor, AttrCursor, ...DECODE_FUNCTIONS, ...JOIN_FUNCTIONS);
   return UsageSource.open(onLost, comm);
 }
 

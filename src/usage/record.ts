@@ -456,4 +456,16 @@ function num(v: number | null, digits?: number): string {
 }
 
 /** The functions an exit record passes through, for limitJit (see src/jit.ts). */
-export const DECODE_FUNCTIONS = [decodeUsageRecord, readTask, readGroup, cpuTime, cpuDelay, hasDelayBlock, readComm, u64, copyUsage, clearUsage];
+export const DECODE_FUNCTIONS = [
+  decodeUsageRecord,
+  requiredLength,
+  readTask,
+  readGroup,
+  cpuTime,
+  cpuDelay,
+  hasDelayBlock,
+  readComm,
+  u64,
+  copyUsage,
+  clearUsage,
+];
