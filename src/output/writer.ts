@@ -84,7 +84,16 @@ export class Writer {
 
   /** Text known to be ASCII (labels, digits, fixed words). */
   ascii(s: string): void {
-    this.end += this.buf.latin1Write(s, this.end);
+    const n = s.length;
+    if (n > 24) {
+      this.end += this.buf.latin1Write(s, this.end);
+      return;
+    }
+    // Labels and fixed words are short: a loop costs less than the native encoder's call.
+    const b = this.buf;
+    const at = this.end;
+    for (let i = 0; i < n; i++) b[at + i] = s.charCodeAt(i);
+    this.end = at + n;
   }
 
   /** Any text (names, already escaped): up to 3 bytes per UTF-16 unit. */
@@ -94,7 +103,11 @@ export class Writer {
 
   spaces(n: number): void {
     if (n <= 0) return;
-    this.buf.fill(0x20, this.end, this.end + n);
+    // A column's padding is a few bytes: a loop costs less than the native fill's call.
+    if (n < 32) {
+      const b = this.buf;
+      for (let i = this.end, e = this.end + n; i < e; i++) b[i] = 0x20;
+    } else this.buf.fill(0x20, this.end, this.end + n);
     this.end += n;
   }
 
@@ -104,6 +117,41 @@ export class Writer {
 
   /** A non-negative integer right-aligned in `width` columns. */
   uint(v: number, width = 0): void {
+    if (v > 0x7fffffff) return this.bigUint(v, width);
+    // Below 2^31 the digits come from integer arithmetic, which the JIT keeps in registers.
+    const digits =
+      v < 10
+        ? 1
+        : v < 100
+          ? 2
+          : v < 1000
+            ? 3
+            : v < 10000
+              ? 4
+              : v < 100000
+                ? 5
+                : v < 1000000
+                  ? 6
+                  : v < 10000000
+                    ? 7
+                    : v < 100000000
+                      ? 8
+                      : v < 1000000000
+                        ? 9
+                        : 10;
+    if (width > digits) this.spaces(width - digits);
+    const b = this.buf;
+    const start = this.end;
+    let x = v | 0;
+    for (let i = start + digits - 1; i >= start; i--) {
+      const q = (x / 10) | 0;
+      b[i] = 48 + x - q * 10;
+      x = q;
+    }
+    this.end = start + digits;
+  }
+
+  private bigUint(v: number, width: number): void {
     let digits = 1;
     for (let x = v; x >= 10; x = Math.floor(x / 10)) digits++;
     this.spaces(width - digits);
