@@ -4,6 +4,11 @@ import { cpuOf, formatBytes, formatSeconds } from "../usage/units";
 
 /** Per-process event counts for -S, the lost-event count and malformed messages. */
 const INDEX = Object.fromEntries(STAT_KINDS.map((k, i) => [k, i])) as Record<StatKind, number>;
+/** Each name's entry: a count per kind, the total, then (--usage) CPU seconds and peak RSS, NaN until a process of that name brings figures. */
+const TOTAL = STAT_KINDS.length;
+const CPU = TOTAL + 1;
+const RSS = TOTAL + 2;
+const ENTRY = TOTAL + 3;
 
 export interface StatRow {
   process: string;
@@ -15,9 +20,7 @@ export interface StatRow {
 }
 
 export class Statistics {
-  private readonly byName = new Map<string, Uint32Array>();
-  /** --usage: per name, CPU seconds and peak RSS (NaN until a process of that name brings figures). */
-  private readonly figures = new Map<string, Float64Array>();
+  private readonly byName = new Map<string, Float64Array>();
   lost = 0;
   /** True when some loss could not be counted exactly (kernel-side filtering hides the gaps). */
   lostUncounted = false;
@@ -38,18 +41,19 @@ export class Statistics {
   /** Counts one line; `usage`: a process's exit with its figures (for --usage's columns). */
   count(kind: StatKind, process: string, usage: Usage | null = null): void {
     let c = this.byName.get(process);
-    if (c === undefined) this.byName.set(process, (c = new Uint32Array(STAT_KINDS.length + 1)));
+    if (c === undefined) {
+      this.byName.set(process, (c = new Float64Array(ENTRY)));
+      c[CPU] = c[RSS] = Number.NaN;
+    }
     c[INDEX[kind]]!++;
-    c[STAT_KINDS.length]!++;
-    if (usage !== null && this.usage) this.addFigures(process, usage);
+    c[TOTAL]!++;
+    if (usage !== null && this.usage) this.addFigures(c, usage);
   }
 
-  private addFigures(process: string, u: Usage): void {
-    let f = this.figures.get(process);
-    if (f === undefined) this.figures.set(process, (f = new Float64Array([NaN, NaN])));
+  private addFigures(c: Float64Array, u: Usage): void {
     const cpu = cpuOf(u);
-    if (cpu !== null) f[0] = Number.isNaN(f[0]!) ? cpu : f[0]! + cpu;
-    if (u.maxRss !== null) f[1] = Number.isNaN(f[1]!) ? u.maxRss : Math.max(f[1]!, u.maxRss);
+    if (cpu !== null) c[CPU] = Number.isNaN(c[CPU]!) ? cpu : c[CPU]! + cpu;
+    if (u.maxRss !== null) c[RSS] = Number.isNaN(c[RSS]!) ? u.maxRss : Math.max(c[RSS]!, u.maxRss);
   }
 
   /** Rows sorted by total, most active first (then by name, for a stable order). */
@@ -58,9 +62,8 @@ export class Statistics {
     for (const [process, c] of this.byName) {
       const counts = {} as Record<StatKind, number>;
       STAT_KINDS.forEach((k, i) => (counts[k] = c[i]!));
-      const f = this.figures.get(process);
-      const known = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? null : v);
-      rows.push({ process, counts, total: c[STAT_KINDS.length]!, cpu: known(f?.[0]), maxRss: known(f?.[1]) });
+      const known = (v: number) => (Number.isNaN(v) ? null : v);
+      rows.push({ process, counts, total: c[TOTAL]!, cpu: known(c[CPU]!), maxRss: known(c[RSS]!) });
     }
     return rows.sort((a, b) => b.total - a.total || (a.process < b.process ? -1 : a.process > b.process ? 1 : 0));
   }

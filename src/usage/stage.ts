@@ -92,7 +92,7 @@ export class UsageStage {
    */
   pump(behind: boolean): void {
     const j = this.joiner;
-    if (j !== null) this.o.source!.drain(this.onRecord, behind ? Math.max(0, j.room - SLACK) : Infinity);
+    if (j !== null) this.take(behind ? Math.max(0, j.room - SLACK) : Infinity);
   }
 
   /** After the turn's events: records for exits still waiting, then what can go on. */
@@ -102,7 +102,7 @@ export class UsageStage {
     if (!j.idle) {
       // Room for the records still to come; if none, the oldest kept have no exit coming.
       if (j.room < PULL) j.evictOldest(PULL - j.room);
-      this.o.source!.drain(this.onRecord, j.room);
+      this.take(j.room);
     }
     j.release(nowNs());
   }
@@ -120,7 +120,7 @@ export class UsageStage {
   flush(): void {
     const j = this.joiner;
     if (j === null) return;
-    this.o.source!.drain(this.onRecord);
+    this.take(Infinity);
     j.flushAll();
   }
 
@@ -141,11 +141,19 @@ export class UsageStage {
 
   /** An exit that finds no record pulls in a few: its own is most likely just behind in the socket. */
   private readonly pull = (): void => {
-    this.o.source!.drain(this.onRecord, Math.min(this.joiner!.room, PULL));
+    this.take(Math.min(this.joiner!.room, PULL));
   };
 
+  /** Takes up to `max` records waiting on the socket, all stamped with one time: they were received together. */
+  private take(max: number): void {
+    this.now = nowNs();
+    this.o.source!.drain(this.onRecord, max);
+  }
+
+  private now = 0;
+
   private readonly onRecord = (rec: UsageRecord): void => {
-    this.joiner!.record(rec, nowNs());
+    this.joiner!.record(rec, this.now);
   };
 
   private readonly joined = (r: Report, usage: Report["usage"]): void => {
