@@ -142,7 +142,7 @@ async function main(): Promise<void> {
   mkdirSync(tmp, { recursive: true });
   const { monitors, skipped } = preflight(opts, tmp);
   for (const s of skipped) log(`skipping ${s}`);
-  const ctx: Context = { loadgen: compileLoadgen(tmp), tmp, loadTimeoutMs: 30 * 60_000 };
+  const ctx: Context = { loadgen: compileLoadgen(tmp), tmp, loadTimeoutMs: 30 * 60_000, stormWarmup: opts.stormWarmup };
 
   if (opts.soak) {
     const p = monitors.find((m) => m.name === "pstat");

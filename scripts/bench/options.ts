@@ -38,6 +38,8 @@ export interface Options {
   idleSeconds: number;
   pstat: string;
   out: string;
+  /** Processes of an unmeasured storm before each measured one. */
+  stormWarmup: number;
   soak: boolean;
   soakN: number;
   help: boolean;
@@ -89,6 +91,9 @@ Scenarios (--scenarios):
                       rest of the machine starts fewer than 50 processes a
                       second (or twice the trickle): a monitor pays for every
                       process on the machine (default 60; 0: do not wait)
+  --storm-warmup N    before each measured storm, an unmeasured one of N
+                      processes (same mode and producers): the figures are
+                      then the steady state, JIT warm-up left out (default 0)
   --quick             1 rep, 5000 forks, 1500 execs, 2 producers, 3 s idle;
                       low rates: 2 s warm-up, 6 s trickle, 2 bursts 3 s apart
   --soak              pstat only: ~1M forked processes, RSS after 10k vs at the end
@@ -131,6 +136,7 @@ export function parseOptions(argv: string[]): Options {
       "burst-producers": { type: "string" },
       "burst-gap": { type: "string" },
       "quiet-wait": { type: "string" },
+      "storm-warmup": { type: "string" },
       reps: { type: "string" },
       n: { type: "string" },
       "exec-n": { type: "string" },
@@ -179,6 +185,7 @@ export function parseOptions(argv: string[]): Options {
     idleSeconds: positiveInt("idle-seconds", values["idle-seconds"], quick ? 3 : 10),
     pstat: values.pstat ?? DEFAULT_PSTAT,
     out: values.out ?? "bench-results",
+    stormWarmup: nonNegativeInt("storm-warmup", values["storm-warmup"], 0),
     soak: values.soak === true,
     soakN: positiveInt("soak-n", values["soak-n"], 1_000_000),
     help: values.help === true,

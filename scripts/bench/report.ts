@@ -33,6 +33,8 @@ export interface Row extends CorrectnessSpreads {
   cpuUsPerPrinted?: Spread;
   /** median of this monitor's CPU per event over forkstat's, same scenario and sink */
   cpuVsForkstat?: { file?: number; null?: number };
+  /** pstat with an option (pstat-usage): median CPU per event over plain pstat's, same scenario and sink */
+  cpuVsPstat?: { file?: number; null?: number };
   rssPeakMiB?: Spread;
   wallS?: Spread;
   slowdown?: Spread;
@@ -137,11 +139,15 @@ export function summarise(runs: RunResult[], idle: IdleResult[]): Row[] {
     }
     rows.push(row);
   }
+  const ratio = (a?: Spread, b?: Spread) => (a && b && b.median > 0 ? a.median / b.median : undefined);
+  const vs = (row: Row, base: Row) => ({ file: ratio(row.cpuUsPerEvent, base.cpuUsPerEvent), null: ratio(row.cpuUsPerEventNull, base.cpuUsPerEventNull) });
   for (const row of rows) {
-    const fs = rows.find((r) => r.monitor === "forkstat" && r.mode === row.mode && r.producers === row.producers);
-    if (!fs || row.monitor === "none") continue;
-    const ratio = (a?: Spread, b?: Spread) => (a && b && b.median > 0 ? a.median / b.median : undefined);
-    row.cpuVsForkstat = { file: ratio(row.cpuUsPerEvent, fs.cpuUsPerEvent), null: ratio(row.cpuUsPerEventNull, fs.cpuUsPerEventNull) };
+    if (row.monitor === "none") continue;
+    const same = (name: string) => rows.find((r) => r.monitor === name && r.mode === row.mode && r.producers === row.producers);
+    const fs = same("forkstat");
+    if (fs) row.cpuVsForkstat = vs(row, fs);
+    const plain = row.monitor.startsWith("pstat-") ? same("pstat") : undefined;
+    if (plain) row.cpuVsPstat = vs(row, plain);
   }
   const modeOrder: Mode[] = ["fork", "exec"];
   return rows.sort(
@@ -182,6 +188,7 @@ const COLUMNS: Column<Row>[] = [
   { title: "CPU µs/event null", cell: (r) => fmt(r.cpuUsPerEventNull, 2) },
   { title: "CPU µs/printed line", cell: (r) => fmt(r.cpuUsPerPrinted, 2) },
   { title: "CPU vs forkstat file/null", cell: (r) => (r.cpuVsForkstat ? `${ratioText(r.cpuVsForkstat.file)} / ${ratioText(r.cpuVsForkstat.null)}` : "–") },
+  { title: "CPU vs pstat file/null", cell: (r) => (r.cpuVsPstat ? `${ratioText(r.cpuVsPstat.file)} / ${ratioText(r.cpuVsPstat.null)}` : "–") },
   { title: "peak RSS MiB", cell: (r) => fmt(r.rssPeakMiB) },
   { title: "load wall s", cell: (r) => fmt(r.wallS, 2) },
   { title: "slowdown file", cell: (r) => fmt(r.slowdown, 2) },

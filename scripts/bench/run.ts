@@ -7,7 +7,7 @@ import { type Monitor, type MonitorName, loadEventsPerProcess } from "./monitors
 import { forEachLine } from "./parsers";
 import { type Stopped, sleep, stop, track } from "./proc";
 import { type Correctness, Scorer } from "./score";
-import { alive, clkTck, cpuTicks, memory, procConnectorSocket, threadRuntimeNs } from "./sys";
+import { alive, cpuTicks, memory, processCpuNs, procConnectorSocket, threadRuntimeNs } from "./sys";
 
 export type Sink = "file" | "null";
 
@@ -15,6 +15,8 @@ export interface Context {
   loadgen: string;
   tmp: string;
   loadTimeoutMs: number;
+  /** Processes of an unmeasured storm each monitor sees before the measured one (0: none). */
+  stormWarmup: number;
 }
 
 export interface RunResult {
@@ -34,7 +36,7 @@ export interface RunResult {
   probesSeen?: number;
   /** events the load created (fork + exit, + exec): the denominator of CPU per event */
   loadEvents?: number;
-  /** monitor CPU (utime + stime) from just before the load until just before the stop signal */
+  /** monitor CPU (every thread's, ended ones included: its POSIX CPU clock) from just before the load until just before the stop signal */
   cpuSec?: number;
   cpuUsPerEvent?: number;
   /**
@@ -199,18 +201,23 @@ export async function runMonitored(ctx: Context, m: Monitor, mode: Mode, n: numb
   r.probesSent = started.probes.size;
   let load: Load | undefined;
   try {
-    const cpu0 = cpuTicks(proc.pid);
+    if (ctx.stormWarmup > 0) {
+      // The steady state: the JIT has compiled what the storm runs, the tables have grown.
+      await runLoad(ctx.loadgen, mode, ctx.stormWarmup, producers, `${files.pids}.warmup`, ctx.loadTimeoutMs);
+      await drain(proc.pid);
+    }
+    const cpu0 = processCpuNs(proc.pid);
     load = await runLoad(ctx.loadgen, mode, n, producers, files.pids, ctx.loadTimeoutMs);
     r.wallMs = load.wallMs;
     r.drainMs = await drain(proc.pid);
     // sampled just before the stop signal, so shutdown work is not counted
-    const cpu1 = cpuTicks(proc.pid);
+    const cpu1 = processCpuNs(proc.pid);
     const mem = memory(proc.pid);
     r.kernelDrops = procConnectorSocket(proc.pid)?.drops;
     r.rssPeakMiB = mem ? mem.hwmKiB / 1024 : undefined;
     r.loadEvents = load.pids.length * loadEventsPerProcess(mode);
     if (cpu0 !== undefined && cpu1 !== undefined) {
-      r.cpuSec = (cpu1 - cpu0) / clkTck();
+      r.cpuSec = (cpu1 - cpu0) / 1e9;
       r.cpuUsPerEvent = (r.cpuSec * 1e6) / r.loadEvents;
     } else {
       r.error = `${m.name} was gone before the load ended`;
@@ -224,7 +231,8 @@ export async function runMonitored(ctx: Context, m: Monitor, mode: Mode, n: numb
   if (load && sink === "file") {
     const s = score(m, load, files, started.probes);
     r.correctness = s.correctness;
-    if (r.cpuSec !== undefined && s.correctness.printed > 0) r.cpuUsPerPrinted = (r.cpuSec * 1e6) / s.correctness.printed;
+    // The warm-up's lines are in the file too: per printed line means nothing then.
+    if (r.cpuSec !== undefined && s.correctness.printed > 0 && ctx.stormWarmup === 0) r.cpuUsPerPrinted = (r.cpuSec * 1e6) / s.correctness.printed;
     r.probesSeen = s.probesSeen;
     r.subscribedMs = s.subscribedMs;
   }
