@@ -7,7 +7,36 @@
  */
 
 const HEX = "0123456789abcdef";
-const latin1 = new TextDecoder("latin1");
+
+/** Bun's undocumented Buffer method that makes a string straight from bytes (as in writer.ts). */
+type Latin1Buffer = Buffer & { latin1Slice(start: number, end: number): string };
+
+/** A Buffer over the array last escaped (nearly always procfs's one read buffer), made once. */
+let viewOf: Uint8Array | null = null;
+let view: Latin1Buffer | null = null;
+/** Where command lines get their NULs turned into spaces before becoming a string. */
+let spaced = Buffer.allocUnsafe(4096) as Latin1Buffer;
+
+function bufferOver(bytes: Uint8Array): Latin1Buffer {
+  if (bytes !== viewOf || view === null) {
+    viewOf = bytes;
+    view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as Latin1Buffer;
+  }
+  return view;
+}
+
+/** Printable ASCII (and NULs, read as spaces) as a string, without a decoder or a replace pass. */
+function asciiText(bytes: Uint8Array, start: number, end: number, nuls: boolean): string {
+  if (!nuls) return bufferOver(bytes).latin1Slice(start, end);
+  const n = end - start;
+  if (spaced.length < n) spaced = Buffer.allocUnsafe(Math.max(n, spaced.length * 2)) as Latin1Buffer;
+  const out = spaced;
+  for (let i = 0; i < n; i++) {
+    const b = bytes[start + i]!;
+    out[i] = b === 0 ? 0x20 : b;
+  }
+  return out.latin1Slice(0, n);
+}
 
 function hexByte(b: number): string {
   return "\\x" + HEX[b >> 4] + HEX[b & 15];
@@ -76,17 +105,18 @@ function decodeCodePoint(bytes: Uint8Array, i: number, n: number): number {
 export function escapeBytes(bytes: Uint8Array, start: number, end: number, nulAsSpace = false): string {
   // Fast path: plain printable ASCII, the overwhelmingly common case.
   let i = start;
+  let nuls = false;
   for (; i < end; i++) {
     const b = bytes[i]!;
     if (b < 0x20 || b > 0x7e || b === 0x5c) {
-      if (b === 0 && nulAsSpace) continue;
+      if (b === 0 && nulAsSpace) {
+        nuls = true;
+        continue;
+      }
       break;
     }
   }
-  if (i === end) {
-    const s = latin1.decode(bytes.subarray(start, end));
-    return nulAsSpace ? s.replaceAll("\0", " ") : s;
-  }
+  if (i === end) return asciiText(bytes, start, end, nuls);
   let out = "";
   let run = start;
   const flush = (to: number) => {

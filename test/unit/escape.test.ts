@@ -32,3 +32,17 @@ test("strings from JavaScript follow the same rules", () => {
   expect(escapeString("plain")).toBe("plain");
   expect(escapeString("user\x1b]0;pwned\x07")).toBe("user\\x1b]0;pwned\\x07");
 });
+
+test("the ASCII fast path reads the range asked for, from whichever array, however long", () => {
+  const a = new TextEncoder().encode("xx/bin/true\0-v\0yy");
+  const b = new TextEncoder().encode("other array");
+  expect(escapeBytes(a, 2, 15, true)).toBe("/bin/true -v ");
+  expect(escapeBytes(b, 0, 5)).toBe("other");
+  expect(escapeBytes(a, 2, 11)).toBe("/bin/true");
+  const long = new Uint8Array(10000).fill(0x61);
+  long[5000] = 0;
+  const s = escapeBytes(long, 0, long.length, true);
+  expect(s.length).toBe(10000);
+  expect(s[5000]).toBe(" ");
+  expect(escapeBytes(long, 0, 3, true)).toBe("aaa");
+});
