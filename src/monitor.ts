@@ -188,16 +188,20 @@ export class Monitor {
 
   private async loop(): Promise<void> {
     const writer = this.output.writer;
-    const pump = new EventPump(this.source!, {
+    const source = this.source!;
+    const pump = new EventPump(source, {
       onEvent: this.usage === null ? this.onEvent : applyThenPass(this.onEvent, this.usage),
       companion: this.usage,
+      noTimers: true,
       paused: this.backlogged,
       sweepDue: () => this.sweepDue(),
       sweep: () => this.sweep(),
       afterBatch: (now, gathering) => {
         const pending = writer.pendingSince;
-        // Between bursts write at once: waking up again only to flush costs more than the write.
-        if (pending >= 0 && (!gathering || now - pending >= FLUSH_INTERVAL_MS)) writer.flush();
+        // Between bursts write at once: waking up again only to flush costs more than the
+        // write. In a steady trickle the next exec wakes pstat before the flush is due.
+        const wait = gathering || source.steadyWithin(FLUSH_INTERVAL_MS);
+        if (pending >= 0 && (!wait || now - pending >= FLUSH_INTERVAL_MS)) writer.flush();
       },
     });
     const deadline = this.cfg.durationMs > 0 ? performance.now() + this.cfg.durationMs : Infinity;

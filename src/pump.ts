@@ -41,6 +41,13 @@ export interface PumpHooks {
    * exit comes.
    */
   companion?: Companion | null;
+  /**
+   * The caller keeps no JavaScript timers: everything its event loop must run (signals,
+   * a child's exit) makes the loop's descriptor readable, which the sleep watches. The
+   * loop is then visited only when that says it has work, or after 20 ms without a
+   * sleep that could tell, instead of every 20 ms of activity.
+   */
+  noTimers?: boolean;
 }
 
 export interface Companion {
@@ -80,6 +87,7 @@ export class EventPump {
     const h = this.hooks;
     let now = performance.now();
     let idle = false;
+    let loopQuiet = false;
     const companion = h.companion ?? null;
     if (!source.ready) {
       let timeout = Math.min(IDLE_WAKE_MS, wakeBy - now, this.gcDueAt() - now);
@@ -87,6 +95,7 @@ export class EventPump {
       if (companion !== null) timeout = Math.min(timeout, companion.deadline - now);
       // Anything but events (the time is up, or a signal or key woke the event loop) means: visit the loop.
       idle = !source.wait(Math.max(0, Math.ceil(timeout)), this.gathering);
+      loopQuiet = h.noTimers === true && source.loopQuiet;
     }
     companion?.pump(this.behind);
     const done = source.drain(DATAGRAMS_PER_TURN, h.onEvent, h.paused);
@@ -114,7 +123,8 @@ export class EventPump {
     // sleep ended for anything but events, and every few ms under load, not per batch. A
     // signal or key that lands while pstat is awake ends the next sleep at once (Sleeper),
     // so no visit is needed before sleeping.
-    if (idle || now - this.lastYield >= YIELD_INTERVAL_MS) await this.yield();
+    if (loopQuiet) this.lastYield = now;
+    else if (idle || now - this.lastYield >= YIELD_INTERVAL_MS) await this.yield();
   }
 
   /** Lets the event loop run (signal handlers, timers, keys). */

@@ -24,6 +24,11 @@ export class Sleeper {
   private watched: number;
   private loopWakes = 0;
   private loopWakesSince = 0;
+  /**
+   * The last sleep ended with the event loop idle as far as poll could tell: it watched
+   * the loop's descriptor, which was not readable (no signal, key or child exit waiting).
+   */
+  loopQuiet = false;
 
   constructor(sockets: readonly number[], loopFds: readonly number[] = eventLoopFds()) {
     const all = [...sockets, ...loopFds];
@@ -39,8 +44,16 @@ export class Sleeper {
   /** Sleeps until a socket has data, the event loop has work (a signal), or `timeoutMs` passes. */
   sleep(timeoutMs: number): Woke {
     const fds = this.pollfds;
+    this.loopQuiet = false;
     if (libc.poll(fds, this.watched, timeoutMs) <= 0) return TIMEOUT;
-    for (let i = 0; i < this.sockets; i++) if (fds[i * 2 + 1]! >>> 16 !== 0) return DATA;
+    let quiet = this.watched > this.sockets;
+    for (let i = this.sockets; i < this.watched; i++) if (fds[i * 2 + 1]! >>> 16 !== 0) quiet = false;
+    for (let i = 0; i < this.sockets; i++) {
+      if (fds[i * 2 + 1]! >>> 16 !== 0) {
+        this.loopQuiet = quiet;
+        return DATA;
+      }
+    }
     this.countLoopWake();
     return LOOP;
   }

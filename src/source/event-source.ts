@@ -65,6 +65,8 @@ export class EventSource {
   private readonly execSleeper: Sleeper | null;
   /** When a drain last took events (performance.now()). */
   private lastEvents = -Infinity;
+  /** Time between the last two drains that took events (ms). */
+  private gap = Infinity;
   /** The last drain said events are dense (see DENSE_MS). */
   private dense = false;
   /** Sequence gaps mean loss only when the kernel filters nothing out. */
@@ -123,6 +125,7 @@ export class EventSource {
    */
   wait(ms: number, gathering: boolean): boolean {
     const watch = this.watch;
+    this.loopQuiet = false;
     if (watch !== null && (gathering || this.dense)) {
       this.gather(watch, performance.now() + Math.min(ms, BATCH_MS));
       return true;
@@ -131,9 +134,26 @@ export class EventSource {
       // A trickle: wake for the next exec (to read its command line while it exists) and
       // take what else came with it; the bulk alone wakes nobody before TRICKLE_MS.
       const woke = this.execSleeper.sleep(Math.min(ms, TRICKLE_MS));
+      this.loopQuiet = this.execSleeper.loopQuiet;
       return woke !== LOOP && (woke === DATA || ms > TRICKLE_MS);
     }
-    return this.sleeper.sleep(ms) === DATA;
+    const woke = this.sleeper.sleep(ms);
+    this.loopQuiet = this.sleeper.loopQuiet;
+    return woke === DATA;
+  }
+
+  /**
+   * The last wait ended for events while watching the runtime's event loop, which had
+   * nothing to do: no signal, key or child exit is waiting for a visit.
+   */
+  loopQuiet = false;
+
+  /**
+   * Events come at least every few tens of ms (`withinMs`) but not densely: the next
+   * exec will wake pstat soon anyway, so work that can wait that long (a write) may.
+   */
+  steadyWithin(withinMs: number): boolean {
+    return this.execSleeper !== null && !this.dense && this.gap < withinMs && performance.now() - this.lastEvents < withinMs;
   }
 
   /**
@@ -163,6 +183,7 @@ export class EventSource {
     }
     const now = performance.now();
     this.dense = done >= DENSE_EVENTS && now - this.lastEvents < DENSE_MS;
+    if (done > 0) this.gap = now - this.lastEvents;
     // An empty drain ends the trickle: sleep on everything again, instead of waking every
     // TRICKLE_MS for nothing until ACTIVE_MS has passed.
     this.lastEvents = done > 0 ? now : -Infinity;
