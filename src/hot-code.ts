@@ -3,12 +3,12 @@ import { Decoder } from "./events/decoder";
 import { ProcessFilter } from "./filter";
 import { ProcConnector } from "./kernel/connector";
 import { Sleeper } from "./kernel/sleeper";
-import { readProcFile, readStat, readUids } from "./proc/procfs";
-import { ProcessTable } from "./proc/table";
+import { PROCFS_FUNCTIONS } from "./proc/procfs";
+import { ProcessTable, TABLE_FUNCTIONS } from "./proc/table";
 import { EventPump } from "./pump";
 import { EventSource } from "./source/event-source";
 import { decodeStatus } from "./format/signals";
-import { escapeBytes } from "./text/escape";
+import { ESCAPE_FUNCTIONS } from "./text/escape";
 import { Subtree } from "./track/subtree";
 import { ThreadGroups } from "./track/thread-groups";
 import { Tracker } from "./track/tracker";
@@ -30,9 +30,8 @@ export const PIPELINE_HOT_CODE = [
   ProcessFilter,
   ProcessTable,
   Clock,
-  escapeBytes,
+  ...ESCAPE_FUNCTIONS,
   decodeStatus,
-  readProcFile,
-  readStat,
-  readUids,
+  ...PROCFS_FUNCTIONS,
+  ...TABLE_FUNCTIONS,
 ] as const;

@@ -140,3 +140,6 @@ function indexOf(byte: number, from: number, to: number): number {
 
 /** Clock ticks per second, for /proc start times. */
 export const HZ = Number(libc.sysconf(2)) || 100;
+
+/** The readers every exec goes through, and their helper, for limitJit (see src/jit.ts). */
+export const PROCFS_FUNCTIONS = [readProcFile, readStat, readUids, setPath];

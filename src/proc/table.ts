@@ -498,3 +498,6 @@ function commOf(cmdline: string): string {
   const argv0 = space < 0 ? cmdline : cmdline.slice(0, space);
   return argv0.slice(argv0.lastIndexOf("/") + 1).slice(0, 15);
 }
+
+/** The module functions the table runs per event, for limitJit (see src/jit.ts). */
+export const TABLE_FUNCTIONS = [commOf];

@@ -167,3 +167,6 @@ export function escapeString(s: string): string {
   }
   return s;
 }
+
+/** The functions untrusted text passes through per event, for limitJit (see src/jit.ts). */
+export const ESCAPE_FUNCTIONS = [escapeBytes, asciiText, bufferOver, escapeAscii, hexByte, utf8Length, decodeCodePoint, isDangerous];

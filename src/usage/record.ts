@@ -458,6 +458,7 @@ function num(v: number | null, digits?: number): string {
 /** The functions an exit record passes through, for limitJit (see src/jit.ts). */
 export const DECODE_FUNCTIONS = [
   decodeUsageRecord,
+  newUsage,
   requiredLength,
   readTask,
   readGroup,
