@@ -4,7 +4,7 @@ import type { ProcEvent } from "../events/types";
 import { kernelFilters, ProcConnector, type Subscription } from "../kernel/connector";
 import { whyNoEvents } from "../kernel/diagnose";
 import { What } from "../kernel/netlink";
-import { DATA, LOOP, Sleeper } from "../kernel/sleeper";
+import { DATA, LOOP, Sleeper, TIMEOUT } from "../kernel/sleeper";
 import { limitJit } from "../jit";
 
 const ACK_TIMEOUT_MS = 1000;
@@ -65,8 +65,15 @@ export class EventSource {
   private readonly execSleeper: Sleeper | null;
   /** When a drain last took events (performance.now()). */
   private lastEvents = -Infinity;
-  /** Time between the last two drains that took events (ms). */
+  /** The last trickle sleep ran out with no exec: what the next drain takes ends the trickle. */
+  private trickleExpired = false;
+  /** Forks and execs in the current drain: only they announce more events soon (an exit alone does not). */
+  private starts = 0;
+  /** Sleep on the exec watch only (see TRICKLE_MS). */
+  private trickling = false;
+  /** Times between the last three drains that took events (ms): the last, and the one before. */
   private gap = Infinity;
+  private gapBefore = Infinity;
   /** The last drain said events are dense (see DENSE_MS). */
   private dense = false;
   /** Sequence gaps mean loss only when the kernel filters nothing out. */
@@ -130,11 +137,12 @@ export class EventSource {
       this.gather(watch, performance.now() + Math.min(ms, BATCH_MS));
       return true;
     }
-    if (this.execSleeper !== null && performance.now() - this.lastEvents < ACTIVE_MS) {
+    if (this.execSleeper !== null && this.trickling && performance.now() - this.lastEvents < ACTIVE_MS) {
       // A trickle: wake for the next exec (to read its command line while it exists) and
       // take what else came with it; the bulk alone wakes nobody before TRICKLE_MS.
       const woke = this.execSleeper.sleep(Math.min(ms, TRICKLE_MS));
       this.loopQuiet = this.execSleeper.loopQuiet;
+      this.trickleExpired = woke === TIMEOUT && ms > TRICKLE_MS;
       return woke !== LOOP && (woke === DATA || ms > TRICKLE_MS);
     }
     const woke = this.sleeper.sleep(ms);
@@ -149,11 +157,12 @@ export class EventSource {
   loopQuiet = false;
 
   /**
-   * Events come at least every few tens of ms (`withinMs`) but not densely: the next
-   * exec will wake pstat soon anyway, so work that can wait that long (a write) may.
+   * Events have come steadily, at least every `withinMs` for the last three drains, but
+   * not densely: the next exec will most likely wake pstat soon anyway, so work that can
+   * wait that long (a write) may. (One process's fork and exec, a ms apart, are not that.)
    */
   steadyWithin(withinMs: number): boolean {
-    return this.execSleeper !== null && !this.dense && this.gap < withinMs && performance.now() - this.lastEvents < withinMs;
+    return this.execSleeper !== null && !this.dense && this.gap < withinMs && this.gapBefore < withinMs && performance.now() - this.lastEvents < withinMs;
   }
 
   /**
@@ -166,6 +175,7 @@ export class EventSource {
     const dec = this.decoder;
     const ahead = this.o.readAhead !== null;
     this.sink = sink;
+    this.starts = 0;
     this.pumpExecs();
     this.pump();
     let done = 0;
@@ -183,10 +193,16 @@ export class EventSource {
     }
     const now = performance.now();
     this.dense = done >= DENSE_EVENTS && now - this.lastEvents < DENSE_MS;
-    if (done > 0) this.gap = now - this.lastEvents;
-    // An empty drain ends the trickle: sleep on everything again, instead of waking every
-    // TRICKLE_MS for nothing until ACTIVE_MS has passed.
+    if (done > 0) {
+      this.gapBefore = this.gap;
+      this.gap = now - this.lastEvents;
+    }
+    // No exec for TRICKLE_MS, or a drain with no fork or exec, ends the trickle: sleep on
+    // everything again, instead of waking every TRICKLE_MS until ACTIVE_MS has passed. (A
+    // short-lived process alone costs three wakeups: its fork, its exec, and its exit.)
     this.lastEvents = done > 0 ? now : -Infinity;
+    this.trickling = this.starts > 0 && !this.trickleExpired;
+    this.trickleExpired = false;
     return done;
   }
 
@@ -201,6 +217,7 @@ export class EventSource {
   private readonly onEvent = (e: ProcEvent): void => {
     // Acknowledgements (anyone's: they go to every subscriber) take a sequence number too.
     if (this.exactLoss) this.trackSeq(e);
+    if (e.kind === "fork" || e.kind === "exec") this.starts++;
     if (e.kind !== "ack") this.sink(e);
   };
 
