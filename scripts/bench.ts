@@ -120,7 +120,7 @@ async function comparison(opts: Options, ctx: Context, monitors: Monitor[]) {
       }
     }
     if (opts.scenarios.includes("idle")) {
-      for (const r of await measureIdle(ctx, monitors, opts.idleSeconds, rep)) {
+      for (const r of await measureIdle(ctx, monitors, opts.idleSeconds, opts.idleAfter, rep)) {
         log(`rep ${rep} idle ${r.monitor}: ${r.error ?? `${r.cpuPct?.toFixed(3)} % CPU over ${r.seconds} s`}`);
         idle.push(r);
       }

@@ -36,6 +36,8 @@ export interface Options {
   producers: number[];
   monitors: MonitorName[];
   idleSeconds: number;
+  /** Seconds between the monitors' start and the idle window. */
+  idleAfter: number;
   pstat: string;
   out: string;
   /** Processes of an unmeasured storm before each measured one. */
@@ -78,6 +80,8 @@ Scenarios (--scenarios):
   --monitors LIST     any of forkstat,extrace,floor,floor-bun,pstat,pstat-usage
                       (default all; pstat-usage is pstat --usage)
   --idle-seconds S    length of the idle CPU measurement (default 10)
+  --idle-after S      seconds from the monitors' start to the idle window: the
+                      tail of start-up is not idling (default 10; --quick 1)
   --pstat PATH        pstat binary (default dist/pstat)
   --out DIR           results directory (default bench-results)
   --warmup S          seconds of trickle before a low-rate window (default 10)
@@ -143,6 +147,7 @@ export function parseOptions(argv: string[]): Options {
       producers: { type: "string" },
       monitors: { type: "string" },
       "idle-seconds": { type: "string" },
+      "idle-after": { type: "string" },
       pstat: { type: "string" },
       out: { type: "string" },
       quick: { type: "boolean", default: false },
@@ -183,6 +188,7 @@ export function parseOptions(argv: string[]): Options {
     producers,
     monitors,
     idleSeconds: positiveInt("idle-seconds", values["idle-seconds"], quick ? 3 : 10),
+    idleAfter: nonNegativeInt("idle-after", values["idle-after"], quick ? 1 : 10),
     pstat: values.pstat ?? DEFAULT_PSTAT,
     out: values.out ?? "bench-results",
     stormWarmup: nonNegativeInt("storm-warmup", values["storm-warmup"], 0),

@@ -7,7 +7,7 @@ import { type Monitor, type MonitorName, loadEventsPerProcess } from "./monitors
 import { forEachLine } from "./parsers";
 import { type Stopped, sleep, stop, track } from "./proc";
 import { type Correctness, Scorer } from "./score";
-import { alive, cpuTicks, memory, processCpuNs, procConnectorSocket, threadRuntimeNs } from "./sys";
+import { alive, cpuTicks, memory, processCpuNs, procConnectorSocket } from "./sys";
 
 export type Sink = "file" | "null";
 
@@ -251,23 +251,12 @@ export interface IdleResult {
 }
 
 /**
- * Run time between two samples of threadRuntimeNs. A thread that started in between
- * counts from 0. One that ended in between is lost with all its run time: no file
- * is left to read it from. Good enough for an idle window, where the monitors'
- * threads are long-lived; not for a load, which is why runs still use ticks.
- */
-function runtimeGrowthNs(before: Map<number, number>, after: Map<number, number>): number {
-  let ns = 0;
-  for (const [tid, end] of after) ns += end - (before.get(tid) ?? 0);
-  return ns;
-}
-
-/**
  * CPU each monitor uses with no load of ours. All of them run during the same window,
  * so the machine's own background activity (which still produces events) is the same
- * for each; their own start-up probes are over before the window opens.
+ * for each. The window opens `afterS` seconds after they have started: start-up's tail
+ * (a runtime's first collections and JIT compilation) is not idling.
  */
-export async function measureIdle(ctx: Context, monitors: readonly Monitor[], seconds: number, rep: number): Promise<IdleResult[]> {
+export async function measureIdle(ctx: Context, monitors: readonly Monitor[], seconds: number, afterS: number, rep: number): Promise<IdleResult[]> {
   const slots: { r: IdleResult; s?: Started }[] = [];
   for (const m of monitors) {
     const r: IdleResult = { monitor: m.name, rep, seconds };
@@ -279,14 +268,14 @@ export async function measureIdle(ctx: Context, monitors: readonly Monitor[], se
     }
   }
   try {
-    await sleep(1000);
-    const c0 = slots.map(({ s }) => (s ? threadRuntimeNs(s.proc.pid) : undefined));
+    await sleep(afterS * 1000);
+    const c0 = slots.map(({ s }) => (s ? processCpuNs(s.proc.pid) : undefined));
     await sleep(seconds * 1000);
     slots.forEach(({ r, s }, i) => {
       const before = c0[i];
-      const after = s && alive(s.proc.pid) ? threadRuntimeNs(s.proc.pid) : undefined;
+      const after = s && alive(s.proc.pid) ? processCpuNs(s.proc.pid) : undefined;
       if (before !== undefined && after !== undefined) {
-        r.cpuNs = runtimeGrowthNs(before, after);
+        r.cpuNs = after - before;
         r.cpuPct = (r.cpuNs / (seconds * 1e9)) * 100;
       } else r.error ??= `${r.monitor} exited while idle`;
     });
