@@ -119,26 +119,8 @@ export class Writer {
   uint(v: number, width = 0): void {
     if (v > 0x7fffffff) return this.bigUint(v, width);
     // Below 2^31 the digits come from integer arithmetic, which the JIT keeps in registers.
-    const digits =
-      v < 10
-        ? 1
-        : v < 100
-          ? 2
-          : v < 1000
-            ? 3
-            : v < 10000
-              ? 4
-              : v < 100000
-                ? 5
-                : v < 1000000
-                  ? 6
-                  : v < 10000000
-                    ? 7
-                    : v < 100000000
-                      ? 8
-                      : v < 1000000000
-                        ? 9
-                        : 10;
+    let digits = 1;
+    for (let x = v | 0; x >= 10; x = (x / 10) | 0) digits++;
     if (width > digits) this.spaces(width - digits);
     const b = this.buf;
     const start = this.end;
