@@ -184,12 +184,13 @@ describe("ancestry, cwd, login user", () => {
         ["-e", "exec", "--show-cwd"],
       ],
       async () => ({
-        inside: await run(["/bin/sh", "-c", `cd ${dir} && exec /bin/sleep 0.1`], { cwd: "/" }),
+        // The shell stays in / for 50 ms before its cd: pstat reads the cwd at the exec, not in a race with the cd.
+        inside: await run(["/bin/sh", "-c", `/bin/sleep 0.05; cd ${dir} && exec /bin/sleep 0.1`], { cwd: "/" }),
         started: await run(["/bin/sleep", "0.1"], { cwd: dir }),
       }),
     );
     const all = parse(outs[0]!);
-    expect(execOf(all, result.inside, `/bin/sh -c cd ${dir} && exec /bin/sleep 0.1`)?.cwd).toBe("/");
+    expect(execOf(all, result.inside, `/bin/sh -c /bin/sleep 0.05; cd ${dir} && exec /bin/sleep 0.1`)?.cwd).toBe("/");
     expect(execOf(all, result.inside, "/bin/sleep 0.1")?.cwd).toBe(dir);
     expect(execOf(all, result.started, "/bin/sleep 0.1")?.cwd).toBe(dir);
     expect(contextLineOf(outs[1]!, result.inside, "/bin/sleep 0.1")?.trim()).toBe(`cwd=${dir}`);
