@@ -1,4 +1,5 @@
 import type { ProcEvent } from "./events/types";
+import { TierUp } from "./jit";
 import type { EventSource } from "./source/event-source";
 
 /**
@@ -75,6 +76,7 @@ export class EventPump {
   private gathering = false;
   /** The events lag behind: the last turn left some queued. */
   private behind = false;
+  private readonly tierUp = new TierUp();
 
   constructor(
     private readonly source: EventSource,
@@ -103,6 +105,7 @@ export class EventPump {
     companion?.settle();
     this.gathering = done >= GATHER_MIN;
     this.sinceGc += done;
+    if (done > 0) this.tierUp.turn(done);
     now = performance.now();
     if (h.sweepDue() && now - this.lastSweep >= SWEEP_MS) {
       this.lastSweep = now;
