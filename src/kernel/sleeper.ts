@@ -25,8 +25,9 @@ export class Sleeper {
   private loopWakes = 0;
   private loopWakesSince = 0;
   /**
-   * The last sleep ended with the event loop idle as far as poll could tell: it watched
-   * the loop's descriptor, which was not readable (no signal, key or child exit waiting).
+   * The last sleep ended (for events, or because its time was up) with the event loop idle
+   * as far as poll could tell: it watched the loop's descriptor, which was not readable (no
+   * signal, key or child exit waiting).
    */
   loopQuiet = false;
 
@@ -45,7 +46,10 @@ export class Sleeper {
   sleep(timeoutMs: number): Woke {
     const fds = this.pollfds;
     this.loopQuiet = false;
-    if (libc.poll(fds, this.watched, timeoutMs) <= 0) return TIMEOUT;
+    if (libc.poll(fds, this.watched, timeoutMs) <= 0) {
+      this.loopQuiet = this.watched > this.sockets;
+      return TIMEOUT;
+    }
     let quiet = this.watched > this.sockets;
     for (let i = this.sockets; i < this.watched; i++) if (fds[i * 2 + 1]! >>> 16 !== 0) quiet = false;
     for (let i = 0; i < this.sockets; i++) {

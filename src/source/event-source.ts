@@ -151,8 +151,8 @@ export class EventSource {
   }
 
   /**
-   * The last wait ended for events while watching the runtime's event loop, which had
-   * nothing to do: no signal, key or child exit is waiting for a visit.
+   * The last wait ended (for events, or its time was up) while watching the runtime's
+   * event loop, which had nothing to do: no signal, key or child exit is waiting for a visit.
    */
   loopQuiet = false;
 
