@@ -78,3 +78,24 @@ test("a loop descriptor that never quiets down is dropped instead of spinning", 
   expect(performance.now() - t0).toBeLessThan(3000);
   expect(timed(s, 50).woke).toBe(TIMEOUT);
 });
+
+test("loopQuiet: set after a timeout or data while watching a quiet loop, never without watching one", () => {
+  const [r, w] = newPipe();
+  const [loopR, loopW] = newPipe(); // stands in for the event loop's descriptor
+  const s = new Sleeper([r], [loopR]);
+  expect(s.sleep(20)).toBe(TIMEOUT);
+  expect(s.loopQuiet).toBe(true);
+  writeSync(w, "x");
+  expect(s.sleep(1000)).toBe(DATA);
+  expect(s.loopQuiet).toBe(true);
+  writeSync(loopW, "x"); // the loop has work: a visit is due however the sleep ends
+  expect(s.sleep(1000)).toBe(DATA);
+  expect(s.loopQuiet).toBe(false);
+  const blind = new Sleeper([r], []); // not watching the loop: it cannot tell
+  expect(blind.sleep(1000)).toBe(DATA);
+  expect(blind.loopQuiet).toBe(false);
+  const [r2] = newPipe();
+  const blindIdle = new Sleeper([r2], []);
+  expect(blindIdle.sleep(20)).toBe(TIMEOUT);
+  expect(blindIdle.loopQuiet).toBe(false);
+});
