@@ -13,7 +13,7 @@ const hot = new Set<Fn>();
  *
  * A target is a function, a class (its methods, getters and setters, and those of the
  * classes it extends) or an instance (the same, plus its function-valued fields: the
- * handlers it hands to other stages).
+ * handlers it hands to other stages). TierUp later hurries the same functions along.
  */
 export function limitJit(...targets: (object | ((...args: never[]) => unknown))[]): void {
   for (const t of targets) {
@@ -42,8 +42,8 @@ const NUDGES = 10;
  * deferred five times, each deferral waiting for a few hundred more calls: at 20
  * processes a second, 20 to 50 s in the baseline tier, where pstat cost 1.4 to 1.7 times
  * forkstat's CPU. Asking for optimization at the next call a few times over the next
- * events uses up the deferrals at once. The profiles of the first events make the code; a branch
- * taken later leaves it and, taken often, gets it recompiled, as it would anyway.
+ * events uses up the deferrals at once. The profiles of the first events make the code;
+ * a branch taken later leaves it and, taken often, gets it recompiled, as it would anyway.
  */
 export class TierUp {
   private seen = 0;
