@@ -46,11 +46,11 @@ export class Sleeper {
   sleep(timeoutMs: number): Woke {
     const fds = this.pollfds;
     this.loopQuiet = false;
+    let quiet = this.watched > this.sockets;
     if (libc.poll(fds, this.watched, timeoutMs) <= 0) {
-      this.loopQuiet = this.watched > this.sockets;
+      this.loopQuiet = quiet;
       return TIMEOUT;
     }
-    let quiet = this.watched > this.sockets;
     for (let i = this.sockets; i < this.watched; i++) if (fds[i * 2 + 1]! >>> 16 !== 0) quiet = false;
     for (let i = 0; i < this.sockets; i++) {
       if (fds[i * 2 + 1]! >>> 16 !== 0) {
