@@ -34,7 +34,9 @@ function setPath(pid: number, file: ProcFile): void {
   for (let p = pid; p >= 10; p = Math.floor(p / 10)) digits++;
   for (let k = digits - 1, p = pid; k >= 0; k--, p = Math.floor(p / 10)) PATH[len + k] = 48 + (p % 10);
   len += digits;
-  PATH.set(SUFFIXES[file], len);
+  // A byte loop: TypedArray.prototype.set is a call into the runtime, dear for ten bytes.
+  const tail = SUFFIXES[file];
+  for (let k = 0; k < tail.length; k++) PATH[len + k] = tail[k]!;
 }
 
 /** Reads up to `max` bytes of /proc/PID/<file> into `data`; returns the length, or -1 if it cannot be read. */
