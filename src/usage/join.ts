@@ -10,6 +10,7 @@
  * taskstats socket's has, in the normal case, every record before the exits that need
  * them, and nothing waits.
  */
+import { PidMap } from "../pid-map";
 import type { UsageRecord, Usage } from "./record";
 import { clearUsage, copyUsage, newUsage } from "./record";
 
@@ -68,8 +69,8 @@ export class UsageJoiner<T> {
   private tail = 0;
   private readonly capacity: number;
   /** Waiting exit lines: pid -> queue position (WAIT_TASK), tgid -> position (WAIT_GROUP). */
-  private readonly waitingTask = new Map<number, number>();
-  private readonly waitingGroup = new Map<number, number>();
+  private readonly waitingTask: PidMap;
+  private readonly waitingGroup: PidMap;
 
   // Records waiting for their exit line, indexed by pid (task) and tgid (group). Slots are
   // reused last freed first, so that the few in use at a time stay in the cache; a list in
@@ -90,8 +91,8 @@ export class UsageJoiner<T> {
   private readonly orderGen: Uint32Array;
   private orderHead = 0;
   private orderTail = 0;
-  private readonly taskByPid = new Map<number, number>();
-  private readonly groupByTgid = new Map<number, number>();
+  private readonly taskByPid: PidMap;
+  private readonly groupByTgid: PidMap;
 
   /**
    * Processes whose exit line got the group total before the leader's own record came
@@ -154,6 +155,10 @@ export class UsageJoiner<T> {
     this.freeCount = this.stashSize;
     this.orderSlot = new Int32Array(this.stashSize);
     this.orderGen = new Uint32Array(this.stashSize);
+    this.waitingTask = new PidMap(this.capacity);
+    this.waitingGroup = new PidMap(this.capacity);
+    this.taskByPid = new PidMap(this.stashSize);
+    this.groupByTgid = new PidMap(this.stashSize);
   }
 
   /** Nothing is held: a line that needs no usage may be written at once instead of pushed. */
@@ -229,17 +234,17 @@ export class UsageJoiner<T> {
   private resolve(pid: number, tgid: number, whole: boolean, now: number): typeof READY | typeof WAIT_TASK | typeof WAIT_GROUP {
     if (whole && this.groupByTgid.size > 0) {
       const g = this.groupByTgid.get(tgid);
-      if (g !== undefined) {
+      if (g >= 0) {
         // The process's last thread has gone already: its group total is here.
         this.found = g;
         const t = this.taskByPid.get(pid);
-        if (t !== undefined && this.tgidFits(this.stashTgid[t]!, tgid)) this.consume(t);
+        if (t >= 0 && this.tgidFits(this.stashTgid[t]!, tgid)) this.consume(t);
         else this.served.set(pid, now);
         return READY;
       }
     }
     const t = this.taskByPid.get(pid);
-    if (t === undefined || !this.tgidFits(this.stashTgid[t]!, tgid)) return WAIT_TASK;
+    if (t < 0 || !this.tgidFits(this.stashTgid[t]!, tgid)) return WAIT_TASK;
     if (whole && this.stashGroupAlive[t] === 1) {
       // The leader left before its threads: the process's figures come with the last one.
       this.consume(t);
@@ -255,10 +260,10 @@ export class UsageJoiner<T> {
    */
   discard(pid: number, tgid: number): void {
     const t = this.taskByPid.get(pid);
-    if (t !== undefined && this.tgidFits(this.stashTgid[t]!, tgid)) this.consume(t);
+    if (t >= 0 && this.tgidFits(this.stashTgid[t]!, tgid)) this.consume(t);
     if (pid === tgid) {
       const g = this.groupByTgid.get(tgid);
-      if (g !== undefined) this.consume(g);
+      if (g >= 0) this.consume(g);
     }
   }
 
@@ -271,7 +276,7 @@ export class UsageJoiner<T> {
   passed(pid: number, tgid: number): void {
     if (pid === tgid) return;
     const t = this.taskByPid.get(pid);
-    if (t !== undefined && this.tgidFits(this.stashTgid[t]!, tgid)) this.consume(t);
+    if (t >= 0 && this.tgidFits(this.stashTgid[t]!, tgid)) this.consume(t);
   }
 
   /**
@@ -297,7 +302,7 @@ export class UsageJoiner<T> {
     let groupUsed = false;
 
     const w = this.waitingTask.get(pid);
-    if (w !== undefined && this.tgidFits(tgid, this.tgids[w % this.capacity]!)) {
+    if (w >= 0 && this.tgidFits(tgid, this.tgids[w % this.capacity]!)) {
       const i = w % this.capacity;
       this.waitingTask.delete(pid);
       const processExit = this.whole[i] === 1;
@@ -322,10 +327,10 @@ export class UsageJoiner<T> {
     if (rec.hasGroup && !groupUsed && this.goneGroup.size > 0 && this.goneGroup.delete(tgid)) this.late++;
     else if (rec.hasGroup && !groupUsed) {
       const byGroup = this.waitingGroup.get(tgid);
-      const g = byGroup ?? this.waitingLeader(tgid);
-      if (g !== undefined) {
+      const g = byGroup >= 0 ? byGroup : this.waitingLeader(tgid);
+      if (g >= 0) {
         const i = g % this.capacity;
-        if (byGroup === undefined) {
+        if (byGroup < 0) {
           this.waitingTask.delete(tgid);
           if (pid !== tgid) this.served.set(tgid, now); // the leader's own record is still to come
         } else {
@@ -412,11 +417,11 @@ export class UsageJoiner<T> {
   }
 
   /** A process exit still waiting for its own task record: a group total serves it as well. */
-  private waitingLeader(tgid: number): number | undefined {
+  private waitingLeader(tgid: number): number {
     const w = this.waitingTask.get(tgid);
-    if (w === undefined) return undefined;
+    if (w < 0) return -1;
     const i = w % this.capacity;
-    return this.pids[i] === tgid && this.tgids[i] === tgid && this.whole[i] === 1 ? w : undefined;
+    return this.pids[i] === tgid && this.tgids[i] === tgid && this.whole[i] === 1 ? w : -1;
   }
 
   /** Records from before version 12 carry no tgid (0): the pid alone decides. */
@@ -444,7 +449,7 @@ export class UsageJoiner<T> {
     this.stashLive[j] = 1;
     const map = kind === KIND_TASK ? this.taskByPid : this.groupByTgid;
     const old = map.get(pid);
-    if (old !== undefined) this.drop(old); // a reused pid: the older record's exit never came
+    if (old >= 0) this.drop(old); // a reused pid: the older record's exit never came
     map.set(pid, j);
     return spare;
   }
