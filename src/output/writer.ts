@@ -115,6 +115,26 @@ export class Writer {
     this.buf[this.end++] = b;
   }
 
+  /** The first `n` bytes of `src` (a few: a loop costs less than the native copy's call). */
+  bytes(src: Uint8Array, n: number): void {
+    const b = this.buf;
+    const at = this.end;
+    for (let i = 0; i < n; i++) b[at + i] = src[i]!;
+    this.end = at + n;
+  }
+
+  /** Where the next byte goes; with `copySince`, a way to keep what a field just wrote. */
+  get position(): number {
+    return this.end;
+  }
+
+  /** Copies what was written since `from` (a `position` taken after this line's reserve) into `into`; returns how many bytes. */
+  copySince(from: number, into: Uint8Array): number {
+    const n = this.end - from;
+    for (let i = 0; i < n; i++) into[i] = this.buf[from + i]!;
+    return n;
+  }
+
   /** A non-negative integer right-aligned in `width` columns. */
   uint(v: number, width = 0): void {
     if (v > 0x7fffffff) return this.bigUint(v, width);

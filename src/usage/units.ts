@@ -132,19 +132,39 @@ export const USAGE_HEADING = "Usage".padEnd(USAGE_CELL_WIDTH);
  */
 export function writeUsageCell(w: Writer, u: Usage | null | undefined): void {
   if (u === undefined) return w.spaces(USAGE_CELL_WIDTH);
-  w.ascii("cpu ");
   const cpu = u === null ? null : cpuOf(u);
+  const rss = u === null ? null : u.maxRss;
+  // What the figures show: centiseconds below 10 s (NaN above: never equal, never copied),
+  // and the peak RSS as printed (processes alike differ by a few pages).
+  const cpuKey = cpu === null ? -1 : cpu < 9.995 ? Math.round(cpu * 100) : NaN;
+  const rssKey = rss === null ? -1 : partsKey(bytesParts(rss));
+  if (cpuKey === lastCell.cpu && rssKey === lastCell.rss) return w.bytes(lastCell.bytes, lastCell.length);
+  const from = w.position;
+  w.ascii("cpu ");
   if (cpu === null) {
     w.spaces(CPU_WIDTH - 3);
     w.ascii("n/a");
   } else writeParts(w, secondsParts(cpu), CPU_WIDTH);
   w.ascii(" rss ");
-  const rss = u === null ? null : u.maxRss;
   if (rss === null) {
     w.spaces(RSS_WIDTH - 3);
     w.ascii("n/a");
   } else writeParts(w, bytesParts(rss), RSS_WIDTH);
+  lastCell.length = w.copySince(from, lastCell.bytes);
+  lastCell.cpu = cpuKey;
+  lastCell.rss = rssKey;
 }
 
+/** One number per printed byte figure (bytesParts: a point or none, frac one digit, unit a letter or none). */
+function partsKey(p: Parts): number {
+  return ((p.int * 2 + (p.sep === 0 ? 0 : 1)) * 16 + p.frac) * 128 + p.unit;
+}
+
+/**
+ * The last cell written, with the figures it shows. A storm's exits mostly show the same
+ * (0.00s and one peak RSS): the next such cell is copied instead of worked out again.
+ */
+const lastCell = { cpu: NaN, rss: NaN, length: 0, bytes: new Uint8Array(USAGE_CELL_WIDTH + 8) };
+
 /** The functions an exit line's cell passes through, for limitJit (see src/jit.ts). */
-export const CELL_FUNCTIONS = [writeUsageCell, writeParts, secondsParts, bytesParts, digits, partsLength, set, cpuOf];
+export const CELL_FUNCTIONS = [writeUsageCell, writeParts, secondsParts, bytesParts, digits, partsLength, set, cpuOf, partsKey];

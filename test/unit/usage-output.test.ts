@@ -55,6 +55,32 @@ describe("the exit line's usage cell", () => {
     expect(out).toBe(text);
     expect(out.length).toBe(USAGE_CELL_WIDTH);
   });
+
+  test("cells in a row: a repeat of the figures shown is copied, any change is worked out", () => {
+    // Figures that print alike (the last cell is copied) and that differ (it must not be).
+    const row: [Usage | null, string][] = [
+      [usage(0.001, MiB), "cpu  0.00s rss  1.0M"],
+      [usage(0.004, MiB), "cpu  0.00s rss  1.0M"],
+      [usage(0.006, MiB), "cpu  0.01s rss  1.0M"],
+      [usage(0.006, MiB + 1), "cpu  0.01s rss  1.0M"],
+      [usage(0.006, 2 * MiB), "cpu  0.01s rss  2.0M"],
+      [usage(null, 2 * MiB), "cpu    n/a rss  2.0M"],
+      [usage(0, null), "cpu  0.00s rss   n/a"],
+      [null, "cpu    n/a rss   n/a"],
+      [null, "cpu    n/a rss   n/a"],
+      [usage(25, 2 * MiB), "cpu  25.0s rss  2.0M"],
+      [usage(25.01, 2 * MiB), "cpu  25.0s rss  2.0M"],
+      [usage(25.07, 2 * MiB), "cpu  25.1s rss  2.0M"],
+    ];
+    const out = written((w) => {
+      for (const [u] of row) {
+        w.reserve(64);
+        writeUsageCell(w, u);
+        w.byte(0x0a);
+      }
+    });
+    expect(out).toBe(row.map(([, text]) => `${text}\n`).join(""));
+  });
 });
 
 function context(o: Partial<FormatContext> = {}): FormatContext {
