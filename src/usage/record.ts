@@ -6,6 +6,8 @@ import { escapeBytes } from "../text/escape";
 import {
   AttrCursor,
   GENL_HDRLEN,
+  NLA_HDRLEN,
+  NLA_TYPE_MASK,
   TASKSTATS_TYPE_AGGR_PID,
   TASKSTATS_TYPE_AGGR_TGID,
   TASKSTATS_TYPE_PID,
@@ -288,13 +290,39 @@ const inner = new AttrCursor();
  */
 export function decodeUsageRecord(view: DataView, offset: number, length: number, out: UsageRecord, comm = true): boolean {
   const end = Math.min(offset + length, view.byteLength);
+  const first = offset + NLMSG_HDRLEN + GENL_HDRLEN;
+  // Most records are one task's, laid out one way: AGGR_PID { PID, STATS } and nothing else.
+  if (
+    end - first >= SHAPE_HEAD &&
+    view.getUint16(first, true) === end - first &&
+    (view.getUint16(first + 2, true) & NLA_TYPE_MASK) === TASKSTATS_TYPE_AGGR_PID
+  ) {
+    const statsLen = view.getUint16(first + 12, true) - NLA_HDRLEN;
+    if (
+      view.getUint32(first + 4, true) === PID_ATTR_HEAD &&
+      view.getUint16(first + 14, true) === TASKSTATS_TYPE_STATS &&
+      first + SHAPE_HEAD + statsLen === end
+    ) {
+      return decodeTask(view, view.getUint32(first + 8, true), first + SHAPE_HEAD, statsLen, -1, 0, 0, out, comm);
+    }
+  }
+  return decodeAttributes(view, first, end, out, comm);
+}
+
+/** NLA header of a 4-byte PID attribute (length 8, type PID) as one little-endian word. */
+const PID_ATTR_HEAD = 8 | (TASKSTATS_TYPE_PID << 16);
+/** AGGR_PID's header, the PID attribute and STATS' header: where the struct starts in the one-task layout. */
+const SHAPE_HEAD = NLA_HDRLEN + 8 + NLA_HDRLEN;
+
+/** Any layout the kernel may send: attributes in any order, padding, a group's total. */
+function decodeAttributes(view: DataView, first: number, end: number, out: UsageRecord, comm: boolean): boolean {
   let taskAt = -1;
   let taskLen = 0;
   let groupAt = -1;
   let groupLen = 0;
   let pid = -1;
   let tgid = 0;
-  outer.reset(view, offset + NLMSG_HDRLEN + GENL_HDRLEN, end);
+  outer.reset(view, first, end);
   while (outer.next()) {
     const aggr = outer.type;
     if (aggr !== TASKSTATS_TYPE_AGGR_PID && aggr !== TASKSTATS_TYPE_AGGR_TGID) continue;
@@ -314,6 +342,21 @@ export function decodeUsageRecord(view: DataView, offset: number, length: number
     }
   }
   if (taskAt < 0 || pid < 0) return fail("no task record (AGGR_PID with PID and STATS)");
+  return decodeTask(view, pid, taskAt, taskLen, groupAt, groupLen, tgid, out, comm);
+}
+
+/** The record from where its structs lie: the task's, and the group's (groupAt -1: none). */
+function decodeTask(
+  view: DataView,
+  pid: number,
+  taskAt: number,
+  taskLen: number,
+  groupAt: number,
+  groupLen: number,
+  tgid: number,
+  out: UsageRecord,
+  comm: boolean,
+): boolean {
   const version = view.getUint16(taskAt + OFF_VERSION, true);
   if (taskLen < requiredLength(version)) return fail(`taskstats version ${version} in ${taskLen} bytes: too short`);
 
@@ -458,6 +501,8 @@ function num(v: number | null, digits?: number): string {
 /** The functions an exit record passes through, for limitJit (see src/jit.ts). */
 export const DECODE_FUNCTIONS = [
   decodeUsageRecord,
+  decodeAttributes,
+  decodeTask,
   newUsage,
   requiredLength,
   readTask,

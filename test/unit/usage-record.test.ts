@@ -124,6 +124,24 @@ describe("decodeUsageRecord", () => {
     expect(r.group.user).toBeNull();
   });
 
+  test("the one-task layout, read at fixed places, decodes as the attribute walk does", () => {
+    // pad: a NULL attribute first, which only the walk accepts.
+    for (const [fields, size] of [
+      [SH, undefined],
+      [{ ...SH, version: 10 }, 352],
+      [{ ...SH, cpu_count: 0, ac_comm: "a\x01b" }, undefined],
+    ] as const) {
+      const direct = newUsageRecord();
+      const walked = newUsageRecord();
+      const plain = exitMessage({ pid: 31337, task: stats(fields, size) });
+      const padded = exitMessage({ pid: 31337, task: stats(fields, size), pad: true });
+      expect(decodeUsageRecord(view(plain), 0, plain.length, direct)).toBe(true);
+      expect(decodeUsageRecord(view(padded), 0, padded.length, walked)).toBe(true);
+      expect(direct).toEqual(walked);
+      expect(direct.pid).toBe(31337);
+    }
+  });
+
   test("the message may sit anywhere in the ring", () => {
     const msg = exitMessage({ pid: 4242, task: stats(SH) });
     const ring = new Uint8Array(4096);
