@@ -4,6 +4,7 @@ import {
   encodeDeregisterCpus,
   encodeGetFamily,
   encodeRegisterCpus,
+  GENL_HDRLEN,
   GENL_ID_CTRL,
   MessageCursor,
   NETLINK_GENERIC,
@@ -14,7 +15,7 @@ import {
 } from "./genetlink";
 import { DatagramRing } from "./datagram-ring";
 import { EPERM, EACCES, errno, libc, POLLIN, strerror } from "./libc";
-import { AF_NETLINK, encodeSockaddr, NLMSG_ERROR, SOCK_CLOEXEC, SOL_SOCKET, SO_RCVBUF, SO_RCVBUFFORCE } from "./netlink";
+import { AF_NETLINK, encodeSockaddr, NLMSG_ERROR, NLMSG_HDRLEN, SOCK_CLOEXEC, SOL_SOCKET, SO_RCVBUF, SO_RCVBUFFORCE } from "./netlink";
 
 const ENOENT = 2;
 const EINVAL = 22;
@@ -208,7 +209,14 @@ export class TaskstatsSocket extends DatagramRing {
         continue;
       }
       const off = this.offset(this.tail);
-      m.reset(this.view, off, off + this.length(this.tail));
+      const len = this.length(this.tail);
+      // The kernel sends each record alone in its datagram: read its header in place.
+      if (this.isRecordAlone(off, len)) {
+        visit(this.view, off, len);
+        count++;
+        continue;
+      }
+      m.reset(this.view, off, off + len);
       while (m.next()) {
         if (m.type === this.familyId && m.cmd === TASKSTATS_CMD_NEW) {
           visit(this.view, m.offset, m.length);
@@ -219,6 +227,17 @@ export class TaskstatsSocket extends DatagramRing {
       }
     }
     return count;
+  }
+
+  /** The datagram at `off` is one exit message and nothing else (what MessageCursor would find first, and only). */
+  private isRecordAlone(off: number, len: number): boolean {
+    const v = this.view;
+    return (
+      len >= NLMSG_HDRLEN + GENL_HDRLEN &&
+      v.getUint32(off, true) === len &&
+      v.getUint16(off + 4, true) === this.familyId &&
+      v.getUint8(off + NLMSG_HDRLEN) === TASKSTATS_CMD_NEW
+    );
   }
 
   /** Deregisters (so the kernel stops building records for pstat) and closes. */
