@@ -97,7 +97,7 @@ async function comparison(opts: Options, ctx: Context, monitors: Monitor[]) {
   const idle: IdleResult[] = [];
   const lowRate: LowRateResult[] = [];
   const modes = (["fork", "exec"] as Mode[]).filter((m) => opts.scenarios.includes(m));
-  const lowRateNames = (["trickle", "bursts"] as LowRateName[]).filter((s) => opts.scenarios.includes(s));
+  const lowRateNames = (["trickle", "bursts", "usage-cost"] as LowRateName[]).filter((s) => opts.scenarios.includes(s));
   for (let rep = 1; rep <= opts.reps; rep++) {
     for (const producers of opts.producers) {
       for (const mode of modes) {

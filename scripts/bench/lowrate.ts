@@ -1,8 +1,9 @@
-// The low-rate scenarios: a steady trickle, and short bursts over a trickle. Unlike the
-// storms, every monitor runs at once on one load: the same processes, and the same events
-// from the rest of the machine, which at 20 processes a second are not negligible.
+// The scenarios where every monitor runs at once on one load, unlike the storms: the low
+// rates (a steady trickle, and short bursts over a trickle), where the rest of the
+// machine's events are not negligible, and usage-cost, pstat with and without --usage on
+// one fork storm, where the storm's own variation would otherwise be in the ratio.
 import { join } from "node:path";
-import { type Load, type Schedule, runLoad } from "./loadgen";
+import { type Load, type Mode, type Schedule, runLoad } from "./loadgen";
 import { type Monitor, type MonitorName, loadEventsPerProcess } from "./monitors";
 import type { LowRateOptions } from "./options";
 import { type Stopped, sleep, stop } from "./proc";
@@ -10,7 +11,7 @@ import { type Context, type Started, drain, score, startMonitor, stderrLines } f
 import type { Correctness } from "./score";
 import { alive, forksSinceBoot, memory, procConnectorSocket, processCpuNs, threadRuntimeNs } from "./sys";
 
-export type LowRateName = "trickle" | "bursts";
+export type LowRateName = "trickle" | "bursts" | "usage-cost";
 
 /**
  * A machine starting fewer processes a second than this, or than twice the trickle, counts
@@ -19,8 +20,13 @@ export type LowRateName = "trickle" | "bursts";
  */
 const QUIET_MIN_PER_S = 50;
 
-/** Both low-rate loads exec /bin/true, as a shell loop or a service starting helpers does. */
-const MODE = "exec";
+/** The low-rate loads exec /bin/true, as a shell loop or a service starting helpers does; usage-cost forks (issue 15's storm). */
+function modeOf(name: LowRateName): Mode {
+  return name === "usage-cost" ? "fork" : "exec";
+}
+
+/** usage-cost compares these two; the other monitors sit it out. */
+const PAIRED: readonly MonitorName[] = ["pstat", "pstat-usage"];
 
 export interface LowRateResult {
   scenario: LowRateName;
@@ -47,6 +53,8 @@ export interface LowRateResult {
   otherForks?: number;
   /** cpuNs over forkstat's in the same window, when forkstat ran */
   vsForkstat?: number;
+  /** cpuNs over pstat's in the same window (usage-cost: what --usage costs) */
+  vsPstat?: number;
   kernelDrops?: number;
   rssPeakMiB?: number;
   probesSent?: number;
@@ -61,6 +69,7 @@ export interface LowRateResult {
 /** The measured load of each scenario; the warm-up before it is the trickle alone. */
 export function lowRateSchedule(name: LowRateName, o: LowRateOptions): { n: number; producers: number; schedule: Schedule } {
   if (name === "trickle") return { n: 0, producers: 0, schedule: { rate: o.trickleRate, seconds: o.trickleSeconds } };
+  if (name === "usage-cost") return { n: o.pairedN, producers: o.pairedProducers, schedule: {} };
   return { n: o.burstN, producers: o.burstProducers, schedule: { bursts: o.bursts, gapMs: o.burstGapSeconds * 1000, rate: o.trickleRate } };
 }
 
@@ -127,8 +136,9 @@ export async function runLowRate(
   rep: number,
   log: (s: string) => void,
 ): Promise<LowRateResult[]> {
+  const mode = modeOf(name);
   const slots: Slot[] = [];
-  for (const m of monitors.filter((x) => x.modes.includes(MODE))) {
+  for (const m of monitors.filter((x) => x.modes.includes(mode) && (name !== "usage-cost" || PAIRED.includes(x.name)))) {
     const base = join(ctx.tmp, `${m.name}-${name}`);
     const slot: Slot = { m, r: { scenario: name, monitor: m.name, rep }, files: { out: `${base}.out`, err: `${base}.err` } };
     try {
@@ -152,13 +162,15 @@ export async function runLowRate(
       );
     }
     if (o.warmupSeconds > 0) {
-      await runLoad(ctx.loadgen, MODE, 0, 0, join(ctx.tmp, `warmup-${name}.pids`), ctx.loadTimeoutMs, { rate: o.trickleRate, seconds: o.warmupSeconds });
+      await runLoad(ctx.loadgen, mode, 0, 0, join(ctx.tmp, `warmup-${name}.pids`), ctx.loadTimeoutMs, { rate: o.trickleRate, seconds: o.warmupSeconds });
     }
     const { n, producers, schedule } = lowRateSchedule(name, o);
+    // A storm's paths warm on a storm: its first one after start is not what it costs.
+    if (name === "usage-cost") await runLoad(ctx.loadgen, mode, n, producers, join(ctx.tmp, `warmup-${name}-storm.pids`), ctx.loadTimeoutMs);
     t0 = performance.now();
     const forks0 = forksSinceBoot();
     for (const x of running()) x.before = sample(x.s.proc.pid);
-    load = await runLoad(ctx.loadgen, MODE, n, producers, join(ctx.tmp, `${name}.pids`), ctx.loadTimeoutMs, schedule);
+    load = await runLoad(ctx.loadgen, mode, n, producers, join(ctx.tmp, `${name}.pids`), ctx.loadTimeoutMs, schedule);
     await Promise.all(running().map((x) => drain(x.s.proc.pid)));
     const windowS = (performance.now() - t0) / 1000;
     const forks1 = forksSinceBoot();
@@ -176,7 +188,7 @@ export async function runLowRate(
       r.windowS = windowS;
       r.otherForks = other;
       r.processes = load.pids.length;
-      r.loadEvents = load.pids.length * loadEventsPerProcess(MODE);
+      r.loadEvents = load.pids.length * loadEventsPerProcess(mode);
       r.cpuNs = after.cpuNs - before.cpuNs;
       r.endedThreadsNs = endedThreadsNs(before, after);
       r.threadsAtStart = before.threads?.size;
@@ -193,10 +205,12 @@ export async function runLowRate(
     for (const x of slots) if (x.s) x.r.stop = await stop(x.s.proc);
   }
   const forkstatNs = slots.find((x) => x.m.name === "forkstat")?.r.cpuNs;
+  const pstatNs = slots.find((x) => x.m.name === "pstat")?.r.cpuNs;
   for (const { m, r, s, files } of slots) {
     if (!s) continue;
     r.stderr = stderrLines(files.err);
     if (forkstatNs !== undefined && forkstatNs > 0 && r.cpuNs !== undefined) r.vsForkstat = r.cpuNs / forkstatNs;
+    if (pstatNs !== undefined && pstatNs > 0 && r.cpuNs !== undefined && m.name !== "pstat") r.vsPstat = r.cpuNs / pstatNs;
     if (!load) continue;
     const sc = score(m, load, files, s.probes);
     r.correctness = sc.correctness;
@@ -206,6 +220,7 @@ export async function runLowRate(
       `rep ${rep} ${name}: ${m.name}: ` +
         (r.error ? `ERROR ${r.error}` : `cpu ${((r.cpuNs ?? 0) / 1e6).toFixed(1)} ms over ${r.windowS?.toFixed(1)} s`) +
         (r.vsForkstat !== undefined ? ` (${r.vsForkstat.toFixed(2)}× forkstat)` : "") +
+        (r.vsPstat !== undefined ? ` (${r.vsPstat.toFixed(2)}× pstat)` : "") +
         `, lost ${sc.correctness.lost}, kernel drops ${r.kernelDrops ?? "?"}, other forks ${r.otherForks ?? "?"}`,
     );
   }

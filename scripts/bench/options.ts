@@ -3,12 +3,15 @@ import { parseArgs } from "node:util";
 import type { MonitorName } from "./monitors";
 import { DEFAULT_PSTAT } from "./monitors";
 
-/** The storms (fork, exec), the idle window, and the low-rate loads (trickle, bursts). */
-export type ScenarioName = "fork" | "exec" | "idle" | "trickle" | "bursts";
+/**
+ * The storms (fork, exec), the idle window, the low-rate loads (trickle, bursts), and
+ * --usage's cost measured with and without it on one storm (usage-cost).
+ */
+export type ScenarioName = "fork" | "exec" | "idle" | "trickle" | "bursts" | "usage-cost";
 
-export const ALL_SCENARIOS: ScenarioName[] = ["fork", "exec", "idle", "trickle", "bursts"];
+export const ALL_SCENARIOS: ScenarioName[] = ["fork", "exec", "idle", "trickle", "bursts", "usage-cost"];
 
-/** The low-rate scenarios; every monitor watches the same load at the same time. */
+/** The scenarios where every monitor watches the same load at the same time. */
 export interface LowRateOptions {
   /** seconds of trickle before the measured window, so no monitor is measured cold */
   warmupSeconds: number;
@@ -23,6 +26,9 @@ export interface LowRateOptions {
   burstGapSeconds: number;
   /** longest wait, before each low-rate run, for the rest of the machine to go quiet */
   quietWaitSeconds: number;
+  /** usage-cost: processes of its fork storm (--n), from this many producers (the first of --producers) */
+  pairedN: number;
+  pairedProducers: number;
 }
 
 export interface Options {
@@ -67,12 +73,16 @@ Scenarios (--scenarios):
   bursts       --bursts bursts of --burst-n execs from --burst-producers
                producers, one every --burst-gap seconds (quiet in between), over
                a background trickle of --trickle-rate a second, after the warm-up
-  The low-rate scenarios (trickle, bursts) report CPU in ns of every thread the
-  monitor had in the window, ended ones included (its POSIX CPU clock), per
-  process and per event of the measured load, and each monitor's CPU over
-  forkstat's in the same window; loss and names are scored as for the storms.
+  usage-cost   pstat and pstat --usage at once on one fork storm of --n from the
+               first of --producers, after the warm-up and an unmeasured storm:
+               --usage's cost as a ratio per repetition, both monitors under the
+               same load and machine (alone, each storm's noise is in the ratio)
+  These three report CPU in ns of every thread the monitor had in the window,
+  ended ones included (its POSIX CPU clock), per process and per event of the
+  measured load, and each monitor's CPU over forkstat's (over pstat's, for
+  usage-cost) in the same window; loss and names are scored as for the storms.
 
-  --scenarios LIST    any of fork,exec,idle,trickle,bursts (default all)
+  --scenarios LIST    any of fork,exec,idle,trickle,bursts,usage-cost (default all)
   --reps N            repetitions of every run (default 3)
   --n N               processes per fork-storm run (default 20000)
   --exec-n N          processes per exec-storm run (default n/4)
@@ -177,6 +187,8 @@ export function parseOptions(argv: string[]): Options {
     burstProducers: positiveInt("burst-producers", values["burst-producers"], 2),
     burstGapSeconds: positiveNumber("burst-gap", values["burst-gap"], quick ? 3 : 4),
     quietWaitSeconds: nonNegativeInt("quiet-wait", values["quiet-wait"], quick ? 10 : 60),
+    pairedN: n,
+    pairedProducers: producers[0] ?? 2,
   };
   if (lowRate.burstProducers > 64) throw new Error("--burst-producers is at most 64");
   return {

@@ -236,6 +236,8 @@ export interface LowRateRow extends CorrectnessSpreads {
   nsPerEvent?: Spread;
   /** this monitor's CPU over forkstat's in the same window, one ratio per repetition */
   vsForkstat?: Spread;
+  /** this monitor's CPU over pstat's in the same window (usage-cost), one ratio per repetition */
+  vsPstat?: Spread;
   /** share of cpuNs that threads which ended within the window used */
   endedThreadsPct?: Spread;
   threadsAtEnd?: Spread;
@@ -258,7 +260,7 @@ function noisyWindows(rs: readonly LowRateResult[]): string[] {
     );
 }
 
-const LOW_RATE_ORDER: LowRateName[] = ["trickle", "bursts"];
+const LOW_RATE_ORDER: LowRateName[] = ["trickle", "bursts", "usage-cost"];
 const MONITOR_ORDER = ["none", "forkstat", "extrace", "floor", "floor-bun", "pstat", "pstat-usage"];
 
 export function summariseLowRate(results: readonly LowRateResult[]): LowRateRow[] {
@@ -284,6 +286,7 @@ export function summariseLowRate(results: readonly LowRateResult[]): LowRateRow[
       nsPerProcess: of((r) => r.nsPerProcess),
       nsPerEvent: of((r) => r.nsPerEvent),
       vsForkstat: of((r) => r.vsForkstat),
+      vsPstat: of((r) => r.vsPstat),
       endedThreadsPct: of((r) => (r.cpuNs && r.endedThreadsNs !== undefined ? pct(r.endedThreadsNs, r.cpuNs) : undefined)),
       threadsAtEnd: of((r) => r.threadsAtEnd),
       otherForks: of((r) => r.otherForks),
@@ -305,6 +308,7 @@ const LOW_RATE_COLUMNS: Column<LowRateRow>[] = [
   { title: "CPU ns/process", cell: (r) => fmt(r.nsPerProcess, 0) },
   { title: "CPU ns/event", cell: (r) => fmt(r.nsPerEvent, 0) },
   { title: "CPU vs forkstat", cell: (r) => (r.vsForkstat ? `${fmt(r.vsForkstat, 2)}×` : "–") },
+  { title: "CPU vs pstat", cell: (r) => (r.vsPstat ? `${fmt(r.vsPstat, 2)}×` : "–") },
   { title: "ended threads CPU %", cell: (r) => fmt(r.endedThreadsPct) },
   { title: "threads", cell: (r) => fmt(r.threadsAtEnd, 0) },
   { title: "peak RSS MiB", cell: (r) => fmt(r.rssPeakMiB) },
@@ -334,6 +338,7 @@ export function lowRateLegend(o: LowRateOptions): string {
   return [
     `- trickle: ${o.trickleRate} execs of /bin/true a second for ${o.trickleSeconds} s, after ${o.warmupSeconds} s of the same trickle; every monitor at once on the same load.`,
     `- bursts: ${o.bursts} bursts of ${o.burstN} execs from ${o.burstProducers} producers, one every ${o.burstGapSeconds} s, over a trickle of ${o.trickleRate} a second, after the same warm-up.`,
+    `- usage-cost: pstat and pstat --usage at once on one fork storm of ${o.pairedN} from ${o.pairedProducers} producers, after the warm-up and an unmeasured storm of the same size; CPU vs pstat is --usage's cost, one ratio per repetition.`,
     "- CPU: every thread of the monitor, ended ones included (its POSIX CPU clock, in ns), from the start of the measured load until it has drained; per process and per event (fork + exec + exit) of the load.",
     "- CPU vs forkstat: the monitor's CPU over forkstat's in the same window, one ratio per repetition. ended threads CPU %: the share of threads that ended within the window (the runtime's helper threads come and go). threads: how many it had at the end.",
     "- other forks: processes and threads the rest of the machine started in the window; every monitor saw and paid for them.",

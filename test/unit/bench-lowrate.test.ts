@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { compileLoadgen, runLoad } from "../../scripts/bench/loadgen";
-import type { LowRateResult } from "../../scripts/bench/lowrate";
+import { type LowRateResult, lowRateSchedule } from "../../scripts/bench/lowrate";
 import { ALL_SCENARIOS, USAGE, parseOptions } from "../../scripts/bench/options";
 import { summariseLowRate } from "../../scripts/bench/report";
 import type { Correctness } from "../../scripts/bench/score";
@@ -14,9 +14,9 @@ import { processCpuNs, threadRuntimeNs } from "../../scripts/bench/sys";
 const dir = mkdtempSync(join(tmpdir(), "pstat-bench-lowrate-"));
 
 describe("options", () => {
-  test("low-rate scenarios run by default, with the issue's rates and lengths", () => {
+  test("low-rate scenarios and usage-cost run by default, with the issues' rates and lengths", () => {
     const o = parseOptions([]);
-    expect(o.scenarios).toEqual(["fork", "exec", "idle", "trickle", "bursts"]);
+    expect(o.scenarios).toEqual(["fork", "exec", "idle", "trickle", "bursts", "usage-cost"]);
     expect(o.lowRate).toEqual({
       warmupSeconds: 10,
       trickleRate: 20,
@@ -26,7 +26,13 @@ describe("options", () => {
       burstProducers: 2,
       burstGapSeconds: 4,
       quietWaitSeconds: 60,
+      pairedN: 20000,
+      pairedProducers: 2,
     });
+  });
+
+  test("usage-cost storms the size and producers of the fork storm", () => {
+    expect(lowRateSchedule("usage-cost", parseOptions(["--n", "5000", "--producers", "1,2"]).lowRate)).toEqual({ n: 5000, producers: 1, schedule: {} });
   });
 
   test("--quick shortens them; each knob overrides", () => {
@@ -168,5 +174,19 @@ describe("summary", () => {
     expect(p.endedThreadsPct?.median).toBe(25);
     expect(p.lost).toEqual({ median: 0, min: 0, max: 2, n: 3 });
     expect(p.execUnknownPct?.median).toBe(10);
+  });
+
+  test("usage-cost: pstat --usage's CPU over pstat's in the same window, per repetition", () => {
+    const pair = (rep: number, plain: number, usage: number): LowRateResult[] => [
+      { ...run("pstat", rep, plain, 0), scenario: "usage-cost", vsForkstat: undefined },
+      { ...run("pstat", rep, usage, 0), monitor: "pstat-usage", scenario: "usage-cost", vsForkstat: undefined, vsPstat: usage / plain },
+    ];
+    const rows = summariseLowRate([...pair(1, 10e6, 14e6), ...pair(2, 20e6, 30e6), ...pair(3, 10e6, 13e6)]);
+    expect(rows.map((r) => [r.scenario, r.monitor])).toEqual([
+      ["usage-cost", "pstat"],
+      ["usage-cost", "pstat-usage"],
+    ]);
+    expect(rows[0]!.vsPstat).toBeUndefined();
+    expect(rows[1]!.vsPstat).toEqual({ median: 1.4, min: 1.3, max: 1.5, n: 3 });
   });
 });
