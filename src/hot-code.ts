@@ -2,6 +2,7 @@ import { Clock } from "./clock";
 import { Decoder } from "./events/decoder";
 import { ProcessFilter } from "./filter";
 import { ProcConnector } from "./kernel/connector";
+import { clockNs } from "./kernel/libc";
 import { Sleeper } from "./kernel/sleeper";
 import { PROCFS_FUNCTIONS } from "./proc/procfs";
 import { ProcessTable, TABLE_FUNCTIONS } from "./proc/table";
@@ -30,6 +31,7 @@ export const PIPELINE_HOT_CODE = [
   ProcessFilter,
   ProcessTable,
   Clock,
+  clockNs,
   ...ESCAPE_FUNCTIONS,
   decodeStatus,
   ...PROCFS_FUNCTIONS,

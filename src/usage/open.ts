@@ -7,6 +7,7 @@ import type { ProcEvent } from "../events/types";
 import { limitJit } from "../jit";
 import { AttrCursor, MessageCursor } from "../kernel/genetlink";
 import { TaskstatsSocket } from "../kernel/taskstats";
+import { PidMap } from "../pid-map";
 import { type UsageOpen, UsageSource } from "../source/usage-source";
 import { JOIN_FUNCTIONS, UsageJoiner } from "./join";
 import { DECODE_FUNCTIONS } from "./record";
@@ -18,7 +19,7 @@ import { UsageStage } from "./stage";
  * kernel dropped records; `comm`: decode each task's name too.
  */
 export function openUsageSource(onLost: () => void, comm: boolean): UsageOpen {
-  limitJit(UsageSource, UsageStage, UsageJoiner, TaskstatsSocket, MessageCursor, AttrCursor, ...DECODE_FUNCTIONS, ...JOIN_FUNCTIONS);
+  limitJit(UsageSource, UsageStage, UsageJoiner, PidMap, TaskstatsSocket, MessageCursor, AttrCursor, ...DECODE_FUNCTIONS, ...JOIN_FUNCTIONS);
   return UsageSource.open(onLost, comm);
 }
 
