@@ -210,7 +210,8 @@ export async function runLowRate(
     if (!s) continue;
     r.stderr = stderrLines(files.err);
     if (forkstatNs !== undefined && forkstatNs > 0 && r.cpuNs !== undefined) r.vsForkstat = r.cpuNs / forkstatNs;
-    if (pstatNs !== undefined && pstatNs > 0 && r.cpuNs !== undefined && m.name !== "pstat") r.vsPstat = r.cpuNs / pstatNs;
+    // pstat with an option (pstat-usage) over pstat: what the option costs at this load.
+    if (pstatNs !== undefined && pstatNs > 0 && r.cpuNs !== undefined && m.name.startsWith("pstat-")) r.vsPstat = r.cpuNs / pstatNs;
     if (!load) continue;
     const sc = score(m, load, files, s.probes);
     r.correctness = sc.correctness;
