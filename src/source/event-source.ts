@@ -176,8 +176,11 @@ export class EventSource {
     const ahead = this.o.readAhead !== null;
     this.sink = sink;
     this.starts = 0;
-    this.pumpExecs();
+    // The bulk first, then the watch: every exec in the bulk then has its copy on the watch
+    // already, read ahead before it is decoded. (The other way round, an exec arriving in
+    // between reached the table before its read-ahead, which then read /proc a second time.)
     this.pump();
+    this.pumpExecs();
     let done = 0;
     for (; conn.tail < conn.head && done < limit && !paused(); done++) {
       const n = conn.tail++;
