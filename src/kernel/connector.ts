@@ -23,6 +23,7 @@ import {
 const SLOTS = 4096;
 /** One proc event is 76 bytes; a slot holds three in case a kernel packs them together. */
 const SLOT_SIZE = 256;
+const MSG_WAITFORONE = 0x10000;
 const SO_RCVTIMEO = 20;
 /** Resend an unanswered subscription this often. */
 const RESEND_MS = 250;
@@ -158,11 +159,10 @@ export class ProcConnector extends DatagramRing {
   /**
    * Moves every datagram already queued in the socket into free ring slots, without
    * blocking; returns how many. When the kernel had to drop events because the socket's
-   * buffer was full (it says so once, with ENOBUFS), `overflows` goes up. `single`: one
-   * datagram per receive call, cheaper for a socket that seldom holds more than one.
+   * buffer was full (it says so once, with ENOBUFS), `overflows` goes up.
    */
-  receive(single = false): number {
-    const got = this.pull(this.fd, single);
+  receive(): number {
+    const got = this.pull(this.fd);
     if (this.failed !== 0) {
       const e = this.failed;
       this.failed = 0;
@@ -172,11 +172,10 @@ export class ProcConnector extends DatagramRing {
   }
 
   /**
-   * Blocks until a datagram arrives or `timeoutMs` passes; takes that one datagram and
-   * returns 1, else 0. One recv(2) per wakeup where poll + receive would take two (and
-   * recvmmsg would try for a second datagram that, at one wakeup per exec, is not there);
-   * what else is queued, the next call takes at once. Signals still cut it short (a
-   * socket with a receive timeout is never restarted after a signal handler).
+   * Blocks until at least one datagram arrives (then takes what else is queued) or
+   * `timeoutMs` passes; returns how many were taken. One syscall per wakeup where
+   * poll + receive would take two; signals still cut it short (a socket with a receive
+   * timeout is never restarted after a signal handler).
    */
   receiveWaiting(timeoutMs: number): number {
     // Whole milliseconds, so a loop that waits out a deadline sets the timeout once or twice, not per call.
@@ -187,12 +186,14 @@ export class ProcConnector extends DatagramRing {
       libc.setsockopt(this.fd, SOL_SOCKET, SO_RCVTIMEO, this.timeval, 16);
       this.timeoutUs = us;
     }
-    const n = this.pullOne(this.fd, 0);
+    const n = this.pullOnce(this.fd, MSG_WAITFORONE);
     if (n >= 0) return n;
-    const e = errno();
-    if (e === ENOBUFS) this.overflows++;
-    // A timeout (EAGAIN) or a signal (EINTR) is a wait that ended; anything else fails as receive() does.
-    else if (e !== EAGAIN && e !== EINTR) throw new RuntimeError(`receiving process events failed: ${strerror(e)}`);
+    if (n < 0) {
+      const e = errno();
+      if (e === ENOBUFS) this.overflows++;
+      // A timeout (EAGAIN) or a signal (EINTR) is a wait that ended; anything else fails as receive() does.
+      else if (e !== EAGAIN && e !== EINTR) throw new RuntimeError(`receiving process events failed: ${strerror(e)}`);
+    }
     return 0;
   }
   private readonly timeval = new BigInt64Array(2);

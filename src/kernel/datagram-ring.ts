@@ -3,7 +3,6 @@ import { EAGAIN, EINTR, ENOBUFS, errno, libc } from "./libc";
 
 const MMSGHDR_SIZE = 64; // struct mmsghdr on LP64: msghdr (56) + msg_len + padding
 const MSG_DONTWAIT = 0x40;
-const MSG_TRUNC = 0x20;
 
 /**
  * A ring of datagram slots that recvmmsg(2) fills straight from a socket, for the sockets
@@ -16,8 +15,6 @@ export class DatagramRing {
   private readonly mmsgAddr: number;
   /** Kept referenced: the kernel reads the slots' addresses from it. */
   private readonly iov: BigUint64Array;
-  /** Address of `bytes`, for recv(2). */
-  private readonly base: number;
   /** Datagrams received so far. */
   head = 0;
   /** Datagrams consumed so far; head - tail are waiting in the ring. */
@@ -35,8 +32,7 @@ export class DatagramRing {
     const mmsg = new Uint8Array(slots * MMSGHDR_SIZE);
     this.mmsgView = new DataView(mmsg.buffer);
     this.iov = new BigUint64Array(slots * 2);
-    this.base = ptr(this.bytes);
-    const base = BigInt(this.base);
+    const base = BigInt(ptr(this.bytes));
     const iovBase = BigInt(ptr(this.iov));
     for (let i = 0; i < slots; i++) {
       this.iov[i * 2] = base + BigInt(i * slotSize);
@@ -52,16 +48,15 @@ export class DatagramRing {
   /**
    * Moves every datagram already queued in `fd` into free slots, without blocking; returns
    * how many. ENOBUFS (the kernel dropped datagrams; it says so once) counts in
-   * `overflows`; another failure ends the batch and is left in `failed`. `single`: one
-   * datagram per call (see pullOne), for a socket that seldom holds more than one.
+   * `overflows`; another failure ends the batch and is left in `failed`.
    */
-  protected pull(fd: number, single = false): number {
+  protected pull(fd: number): number {
     let got = 0;
     for (;;) {
-      const n = single ? this.pullOne(fd, MSG_DONTWAIT) : this.pullOnce(fd, MSG_DONTWAIT);
+      const n = this.pullOnce(fd, MSG_DONTWAIT);
       if (n > 0) {
         got += n;
-        if (!single && n < this.contiguousFree(n)) return got;
+        if (n < this.contiguousFree(n)) return got;
         continue;
       }
       if (n === 0) return got;
@@ -85,24 +80,6 @@ export class DatagramRing {
     const n = libc.recvmmsg(fd, this.mmsgAddr + slot * MMSGHDR_SIZE, Math.min(free, this.slots - slot), flags, null);
     if (n > 0) this.head += n;
     return n;
-  }
-
-  /**
-   * One recv(2) of a single datagram into the next free slot: 1, 0 when the ring is full,
-   * -1 (see errno) when none came. Where each wakeup brings one datagram, this costs less
-   * than recvmmsg, which reads its message headers in and then tries for a second.
-   */
-  protected pullOne(fd: number, flags: number): number {
-    if (this.head - this.tail >= this.slots) return 0;
-    const slot = this.head % this.slots;
-    // MSG_TRUNC: the datagram's whole length comes back, so a cut one is flagged as recvmmsg flags it.
-    const n = libc.recv(fd, this.base + slot * this.slotSize, this.slotSize, flags | MSG_TRUNC);
-    if (n < 0) return -1;
-    const m = slot * MMSGHDR_SIZE;
-    this.mmsgView.setUint32(m + 56, Math.min(n, this.slotSize), true);
-    this.mmsgView.setInt32(m + 48, n > this.slotSize ? MSG_TRUNC : 0, true);
-    this.head++;
-    return 1;
   }
 
   /** How many slots the last pullOnce could fill: fewer received means the socket is empty. */

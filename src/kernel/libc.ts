@@ -16,7 +16,6 @@ const lib = dlopen(libcName(), {
   // ssize_t results are declared i32: pstat's sizes are small, and a 32-bit result stays a
   // plain number instead of a BigInt per call.
   send: { args: [i32, ptr, u32, i32], returns: i32 },
-  recv: { args: [i32, ptr, u32, i32], returns: i32 },
   recvmmsg: { args: [i32, ptr, u32, i32, ptr], returns: i32 },
   poll: { args: [ptr, u32, i32], returns: i32 },
   close: { args: [i32], returns: i32 },

@@ -251,7 +251,7 @@ export class EventSource {
     const watch = this.watch;
     if (watch === null) return;
     const from = watch.head;
-    if (watch.receive(true) > 0) this.takeWatch(watch, from);
+    if (watch.receive() > 0) this.takeWatch(watch, from);
   }
 
   /**
