@@ -134,9 +134,8 @@ export function writeUsageCell(w: Writer, u: Usage | null | undefined): void {
   if (u === undefined) return w.spaces(USAGE_CELL_WIDTH);
   const cpu = u === null ? null : cpuOf(u);
   const rss = u === null ? null : u.maxRss;
-  // What the figures show: centiseconds below 10 s (NaN above: never equal, never copied),
-  // and the peak RSS as printed (processes alike differ by a few pages).
-  const cpuKey = cpu === null ? -1 : cpu < 9.995 ? Math.round(cpu * 100) : NaN;
+  // The figures as printed: processes alike differ by microseconds and a few pages.
+  const cpuKey = cpu === null ? -1 : partsKey(secondsParts(cpu));
   const rssKey = rss === null ? -1 : partsKey(bytesParts(rss));
   if (cpuKey === lastCell.cpu && rssKey === lastCell.rss) return w.bytes(lastCell.bytes, lastCell.length);
   const from = w.position;
@@ -155,9 +154,9 @@ export function writeUsageCell(w: Writer, u: Usage | null | undefined): void {
   lastCell.rss = rssKey;
 }
 
-/** One number per printed byte figure (bytesParts: a point or none, frac one digit, unit a letter or none). */
+/** One number per printed figure: every field of its parts (sep and unit are ASCII, frac below 100, fracDigits below 4). */
 function partsKey(p: Parts): number {
-  return ((p.int * 2 + (p.sep === 0 ? 0 : 1)) * 16 + p.frac) * 128 + p.unit;
+  return (((p.int * 128 + p.sep) * 100 + p.frac) * 4 + p.fracDigits) * 128 + p.unit;
 }
 
 /**

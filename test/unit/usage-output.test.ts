@@ -71,6 +71,8 @@ describe("the exit line's usage cell", () => {
       [usage(25, 2 * MiB), "cpu  25.0s rss  2.0M"],
       [usage(25.01, 2 * MiB), "cpu  25.0s rss  2.0M"],
       [usage(25.07, 2 * MiB), "cpu  25.1s rss  2.0M"],
+      [usage(12.5, 2 * MiB), "cpu  12.5s rss  2.0M"],
+      [usage(725, 2 * MiB), "cpu 12m05s rss  2.0M"],
     ];
     const out = written((w) => {
       for (const [u] of row) {
