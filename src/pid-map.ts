@@ -30,10 +30,6 @@ export class PidMap {
     return i < 0 ? -1 : this.values[i]!;
   }
 
-  has(key: number): boolean {
-    return this.find(key) >= 0;
-  }
-
   set(key: number, value: number): void {
     const keys = this.keys;
     let i = this.home(key);
