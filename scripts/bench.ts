@@ -6,7 +6,20 @@ import { join, resolve } from "node:path";
 import { ensureInstalled } from "./bench/install";
 import { type Mode, compileLoadgen } from "./bench/loadgen";
 import { type LowRateName, type LowRateResult, runLowRate } from "./bench/lowrate";
-import { type Monitor, compileFloor, compileFloorBun, extrace, floor, floorBun, forkstat, pstat, pstatAvailable, pstatUsage } from "./bench/monitors";
+import {
+  type Monitor,
+  compileFloor,
+  compileFloorBun,
+  extrace,
+  floor,
+  floorBun,
+  floorBunAll,
+  floorBunSource,
+  forkstat,
+  pstat,
+  pstatAvailable,
+  pstatUsage,
+} from "./bench/monitors";
 import { type Options, USAGE, parseOptions } from "./bench/options";
 import { installCleanup } from "./bench/proc";
 import {
@@ -44,11 +57,15 @@ function preflight(opts: Options, tmp: string): { monitors: Monitor[]; skipped: 
       skipped.push(`floor: ${(e as Error).message}`);
     }
   }
-  if (!opts.soak && opts.monitors.includes("floor-bun")) {
+  const bunFloors = opts.soak ? [] : opts.monitors.filter((m) => m.startsWith("floor-bun"));
+  if (bunFloors.length > 0) {
     try {
-      monitors.push(floorBun(compileFloorBun(tmp)));
+      const bin = compileFloorBun(tmp);
+      if (bunFloors.includes("floor-bun")) monitors.push(floorBun(bin));
+      if (bunFloors.includes("floor-bun-all")) monitors.push(floorBunAll(bin));
+      if (bunFloors.includes("floor-bun-source")) monitors.push(floorBunSource(bin));
     } catch (e) {
-      skipped.push(`floor-bun: ${(e as Error).message}`);
+      for (const m of bunFloors) skipped.push(`${m}: ${(e as Error).message}`);
     }
   }
   if (opts.soak || opts.monitors.includes("pstat")) {
@@ -97,7 +114,7 @@ async function comparison(opts: Options, ctx: Context, monitors: Monitor[]) {
   const idle: IdleResult[] = [];
   const lowRate: LowRateResult[] = [];
   const modes = (["fork", "exec"] as Mode[]).filter((m) => opts.scenarios.includes(m));
-  const lowRateNames = (["trickle", "bursts", "usage-cost"] as LowRateName[]).filter((s) => opts.scenarios.includes(s));
+  const lowRateNames = (["trickle", "bursts", "usage-cost", "exec-pair"] as LowRateName[]).filter((s) => opts.scenarios.includes(s));
   for (let rep = 1; rep <= opts.reps; rep++) {
     for (const producers of opts.producers) {
       for (const mode of modes) {

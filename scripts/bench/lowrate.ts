@@ -1,7 +1,8 @@
-// The scenarios where every monitor runs at once on one load, unlike the storms: the low
-// rates (a steady trickle, and short bursts over a trickle), where the rest of the
-// machine's events are not negligible, and usage-cost, pstat with and without --usage on
-// one fork storm, where the storm's own variation would otherwise be in the ratio.
+// The scenarios where monitors run at once on one load, unlike the storms: the low rates
+// (a steady trickle, and short bursts over a trickle), where the rest of the machine's
+// events are not negligible, and the paired storms, where the storm's own variation would
+// otherwise be in the ratio: usage-cost (pstat with and without --usage on one fork
+// storm) and exec-pair (forkstat and pstat on one exec storm).
 import { join } from "node:path";
 import { type Load, type Mode, type Schedule, runLoad } from "./loadgen";
 import { type Monitor, type MonitorName, loadEventsPerProcess } from "./monitors";
@@ -11,7 +12,7 @@ import { type Context, type Started, drain, score, startMonitor, stderrLines } f
 import type { Correctness } from "./score";
 import { alive, forksSinceBoot, memory, procConnectorSocket, processCpuNs, threadRuntimeNs } from "./sys";
 
-export type LowRateName = "trickle" | "bursts" | "usage-cost";
+export type LowRateName = "trickle" | "bursts" | "usage-cost" | "exec-pair";
 
 /**
  * A machine starting fewer processes a second than this, or than twice the trickle, counts
@@ -25,8 +26,14 @@ function modeOf(name: LowRateName): Mode {
   return name === "usage-cost" ? "fork" : "exec";
 }
 
-/** usage-cost compares these two; the other monitors sit it out. */
-const PAIRED: readonly MonitorName[] = ["pstat", "pstat-usage"];
+/**
+ * The paired storms compare two monitors; the others sit them out (more at once would
+ * compete for the two CPUs with the load and each other, and batch differently).
+ */
+const PAIRED: Partial<Record<LowRateName, readonly MonitorName[]>> = {
+  "usage-cost": ["pstat", "pstat-usage"],
+  "exec-pair": ["forkstat", "pstat"],
+};
 
 export interface LowRateResult {
   scenario: LowRateName;
@@ -70,6 +77,7 @@ export interface LowRateResult {
 export function lowRateSchedule(name: LowRateName, o: LowRateOptions): { n: number; producers: number; schedule: Schedule } {
   if (name === "trickle") return { n: 0, producers: 0, schedule: { rate: o.trickleRate, seconds: o.trickleSeconds } };
   if (name === "usage-cost") return { n: o.pairedN, producers: o.pairedProducers, schedule: {} };
+  if (name === "exec-pair") return { n: o.pairedExecN, producers: o.pairedProducers, schedule: {} };
   return { n: o.burstN, producers: o.burstProducers, schedule: { bursts: o.bursts, gapMs: o.burstGapSeconds * 1000, rate: o.trickleRate } };
 }
 
@@ -138,7 +146,8 @@ export async function runLowRate(
 ): Promise<LowRateResult[]> {
   const mode = modeOf(name);
   const slots: Slot[] = [];
-  for (const m of monitors.filter((x) => x.modes.includes(mode) && (name !== "usage-cost" || PAIRED.includes(x.name)))) {
+  const paired = PAIRED[name];
+  for (const m of monitors.filter((x) => x.modes.includes(mode) && (paired === undefined || paired.includes(x.name)))) {
     const base = join(ctx.tmp, `${m.name}-${name}`);
     const slot: Slot = { m, r: { scenario: name, monitor: m.name, rep }, files: { out: `${base}.out`, err: `${base}.err` } };
     try {
@@ -166,7 +175,7 @@ export async function runLowRate(
     }
     const { n, producers, schedule } = lowRateSchedule(name, o);
     // A storm's paths warm on a storm: its first one after start is not what it costs.
-    if (name === "usage-cost") await runLoad(ctx.loadgen, mode, n, producers, join(ctx.tmp, `warmup-${name}-storm.pids`), ctx.loadTimeoutMs);
+    if (paired !== undefined) await runLoad(ctx.loadgen, mode, n, producers, join(ctx.tmp, `warmup-${name}-storm.pids`), ctx.loadTimeoutMs);
     t0 = performance.now();
     const forks0 = forksSinceBoot();
     for (const x of running()) x.before = sample(x.s.proc.pid);

@@ -5,7 +5,7 @@ import { compileC } from "./cc";
 import type { Mode } from "./loadgen";
 import { type Kind, type LineParser, parseExtrace, parseExtraceStderr, parseFloor, parseForkstatLike } from "./parsers";
 
-export type MonitorName = "forkstat" | "extrace" | "floor" | "floor-bun" | "pstat" | "pstat-usage";
+export type MonitorName = "forkstat" | "extrace" | "floor" | "floor-bun" | "floor-bun-all" | "floor-bun-source" | "pstat" | "pstat-usage";
 
 export interface Monitor {
   name: MonitorName;
@@ -108,6 +108,35 @@ export function floorBun(bin: string): Monitor {
     name: "floor-bun",
     label: "floor-bun (floor.c's loop in Bun, compiled like pstat: the runtime's share)",
     version: `scripts/bench/floor.ts, Bun ${Bun.version}`,
+  };
+}
+
+/**
+ * floor-bun with --all: also every fork and exit, one short line each, with no kernel
+ * filter, as forkstat and pstat receive them, at pstat's priority (so that it names as
+ * many execs): the whole job done the plain way, one queue and a wakeup per datagram.
+ * Scored on its execs alone, as the other floors.
+ */
+export function floorBunAll(bin: string): Monitor {
+  return {
+    ...floorBun(bin),
+    name: "floor-bun-all",
+    label: "floor-bun-all (floor-bun that also receives and prints every fork and exit, one queue, at pstat's priority)",
+    argv: [bin, "--all"],
+  };
+}
+
+/**
+ * floor-bun-all's lines from pstat's own event source (exec watch, bulk drained in
+ * batches): pstat's design in Bun without pstat's work per event. What pstat costs above
+ * it is that work: the process table, names, escaping, formatting.
+ */
+export function floorBunSource(bin: string): Monitor {
+  return {
+    ...floorBun(bin),
+    name: "floor-bun-source",
+    label: "floor-bun-source (floor-bun-all's lines from pstat's own event source: pstat's design without its work per event)",
+    argv: [bin, "--source"],
   };
 }
 

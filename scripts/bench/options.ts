@@ -4,12 +4,13 @@ import type { MonitorName } from "./monitors";
 import { DEFAULT_PSTAT } from "./monitors";
 
 /**
- * The storms (fork, exec), the idle window, the low-rate loads (trickle, bursts), and
- * --usage's cost measured with and without it on one storm (usage-cost).
+ * The storms (fork, exec), the idle window, the low-rate loads (trickle, bursts), and two
+ * paired storms: --usage's cost, pstat with and without it on one fork storm (usage-cost),
+ * and pstat beside forkstat on one exec storm (exec-pair).
  */
-export type ScenarioName = "fork" | "exec" | "idle" | "trickle" | "bursts" | "usage-cost";
+export type ScenarioName = "fork" | "exec" | "idle" | "trickle" | "bursts" | "usage-cost" | "exec-pair";
 
-export const ALL_SCENARIOS: ScenarioName[] = ["fork", "exec", "idle", "trickle", "bursts", "usage-cost"];
+export const ALL_SCENARIOS: ScenarioName[] = ["fork", "exec", "idle", "trickle", "bursts", "usage-cost", "exec-pair"];
 
 /** The scenarios where every monitor watches the same load at the same time. */
 export interface LowRateOptions {
@@ -26,8 +27,10 @@ export interface LowRateOptions {
   burstGapSeconds: number;
   /** longest wait, before each low-rate run, for the rest of the machine to go quiet */
   quietWaitSeconds: number;
-  /** usage-cost: processes of its fork storm (--n), from this many producers (the first of --producers) */
+  /** usage-cost: processes of its fork storm (--n); exec-pair: of its exec storm (--exec-n) */
   pairedN: number;
+  pairedExecN: number;
+  /** producers of both paired storms (the first of --producers) */
   pairedProducers: number;
 }
 
@@ -60,7 +63,11 @@ and pstat, and compares their lost events, names, CPU per event, memory,
 slowdown of the load, idle CPU and start-up time. "floor" is a reference, not a
 product: scripts/bench/floor.c, the least an exec monitor must do (one wakeup
 and one command-line read per exec); "floor-bun" is the same loop in Bun
-(scripts/bench/floor.ts), compiled like pstat. Needs root and a C compiler.
+(scripts/bench/floor.ts), compiled like pstat. The whole job's floors, a line
+per fork, exec and exit at pstat's priority: "floor-bun-all" from one queue, a
+wakeup per datagram; "floor-bun-source" from pstat's own event source (exec
+watch, bulk in batches), pstat's design without its work per event. Needs root
+and a C compiler.
 
 Scenarios (--scenarios):
   fork, exec   storms: --n forks or --exec-n execs from each count of --producers,
@@ -77,18 +84,23 @@ Scenarios (--scenarios):
                first of --producers, after the warm-up and an unmeasured storm:
                --usage's cost as a ratio per repetition, both monitors under the
                same load and machine (alone, each storm's noise is in the ratio)
-  These three report CPU in ns of every thread the monitor had in the window,
+  exec-pair    forkstat and pstat at once on one exec storm of --exec-n from the
+               first of --producers, after the warm-up and an unmeasured storm:
+               pstat's CPU over forkstat's per repetition, as usage-cost
+  These four report CPU in ns of every thread the monitor had in the window,
   ended ones included (its POSIX CPU clock), per process and per event of the
   measured load, and each monitor's CPU over forkstat's (over pstat's, for
   usage-cost) in the same window; loss and names are scored as for the storms.
 
-  --scenarios LIST    any of fork,exec,idle,trickle,bursts,usage-cost (default all)
+  --scenarios LIST    any of fork,exec,idle,trickle,bursts,usage-cost,exec-pair
+                      (default all)
   --reps N            repetitions of every run (default 3)
   --n N               processes per fork-storm run (default 20000)
   --exec-n N          processes per exec-storm run (default n/4)
   --producers LIST    producer processes in parallel, e.g. 2 or 2,1 (default 2,1)
-  --monitors LIST     any of forkstat,extrace,floor,floor-bun,pstat,pstat-usage
-                      (default all; pstat-usage is pstat --usage)
+  --monitors LIST     any of forkstat,extrace,floor,floor-bun,floor-bun-all,
+                      floor-bun-source,pstat,pstat-usage (default all;
+                      pstat-usage is pstat --usage)
   --idle-seconds S    length of the idle CPU measurement (default 10)
   --idle-after S      seconds from the monitors' start to the idle window: the
                       tail of start-up is not idling (default 10; --quick 1)
@@ -135,7 +147,7 @@ function nonNegativeInt(name: string, v: string | undefined, dflt: number): numb
   return n;
 }
 
-const ALL_MONITORS: MonitorName[] = ["forkstat", "extrace", "floor", "floor-bun", "pstat", "pstat-usage"];
+const ALL_MONITORS: MonitorName[] = ["forkstat", "extrace", "floor", "floor-bun", "floor-bun-all", "floor-bun-source", "pstat", "pstat-usage"];
 
 export function parseOptions(argv: string[]): Options {
   const { values } = parseArgs({
@@ -170,6 +182,7 @@ export function parseOptions(argv: string[]): Options {
   const quick = values.quick === true;
   const n = positiveInt("n", values.n, quick ? 5000 : 20000);
   const producers = (values.producers ?? (quick ? "2" : "2,1")).split(",").map((p) => positiveInt("producers", p, 2));
+  const execN = positiveInt("exec-n", values["exec-n"], quick ? 1500 : Math.max(1, Math.round(n / 4)));
   const monitors = (values.monitors ?? ALL_MONITORS.join(",")).split(",").map((m) => {
     if (!ALL_MONITORS.includes(m as MonitorName)) throw new Error(`unknown monitor ${m}`);
     return m as MonitorName;
@@ -188,6 +201,7 @@ export function parseOptions(argv: string[]): Options {
     burstGapSeconds: positiveNumber("burst-gap", values["burst-gap"], quick ? 3 : 4),
     quietWaitSeconds: nonNegativeInt("quiet-wait", values["quiet-wait"], quick ? 10 : 60),
     pairedN: n,
+    pairedExecN: execN,
     pairedProducers: producers[0] ?? 2,
   };
   if (lowRate.burstProducers > 64) throw new Error("--burst-producers is at most 64");
@@ -196,7 +210,7 @@ export function parseOptions(argv: string[]): Options {
     lowRate,
     reps: positiveInt("reps", values.reps, quick ? 1 : 3),
     n,
-    execN: positiveInt("exec-n", values["exec-n"], quick ? 1500 : Math.max(1, Math.round(n / 4))),
+    execN,
     producers,
     monitors,
     idleSeconds: positiveInt("idle-seconds", values["idle-seconds"], quick ? 3 : 10),

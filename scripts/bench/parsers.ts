@@ -159,5 +159,7 @@ export const parseExtraceStderr: LineParser = (line) => {
 export const parseFloor: LineParser = (line) => {
   if (line.trim() === "") return undefined;
   const m = line.match(/^exec (\d+) (.*)$/);
-  return m ? { kind: "exec", pid: Number(m[1]), name: m[2] ?? "" } : { kind: "unparsed", line };
+  if (m) return { kind: "exec", pid: Number(m[1]), name: m[2] ?? "" };
+  // floor-bun-all's fork and exit lines: printed, not scored (they carry no name)
+  return /^(?:fork|exit) \d+$/.test(line) ? { kind: "other" } : { kind: "unparsed", line };
 };

@@ -14,9 +14,9 @@ import { processCpuNs, threadRuntimeNs } from "../../scripts/bench/sys";
 const dir = mkdtempSync(join(tmpdir(), "pstat-bench-lowrate-"));
 
 describe("options", () => {
-  test("low-rate scenarios and usage-cost run by default, with the issues' rates and lengths", () => {
+  test("low-rate scenarios and the paired storms run by default, with the issues' rates and lengths", () => {
     const o = parseOptions([]);
-    expect(o.scenarios).toEqual(["fork", "exec", "idle", "trickle", "bursts", "usage-cost"]);
+    expect(o.scenarios).toEqual(["fork", "exec", "idle", "trickle", "bursts", "usage-cost", "exec-pair"]);
     expect(o.lowRate).toEqual({
       warmupSeconds: 10,
       trickleRate: 20,
@@ -27,12 +27,18 @@ describe("options", () => {
       burstGapSeconds: 4,
       quietWaitSeconds: 60,
       pairedN: 20000,
+      pairedExecN: 5000,
       pairedProducers: 2,
     });
   });
 
   test("usage-cost storms the size and producers of the fork storm", () => {
     expect(lowRateSchedule("usage-cost", parseOptions(["--n", "5000", "--producers", "1,2"]).lowRate)).toEqual({ n: 5000, producers: 1, schedule: {} });
+  });
+
+  test("exec-pair storms the size of the exec storm, from the first count of producers", () => {
+    expect(lowRateSchedule("exec-pair", parseOptions(["--n", "8000", "--producers", "1,2"]).lowRate)).toEqual({ n: 2000, producers: 1, schedule: {} });
+    expect(lowRateSchedule("exec-pair", parseOptions(["--exec-n", "700"]).lowRate)).toEqual({ n: 700, producers: 2, schedule: {} });
   });
 
   test("--quick shortens them; each knob overrides", () => {
