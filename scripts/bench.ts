@@ -112,6 +112,8 @@ function rotate<T>(list: T[], by: number): T[] {
 async function comparison(opts: Options, ctx: Context, monitors: Monitor[]) {
   const runs: RunResult[] = [];
   const idle: IdleResult[] = [];
+  // idle and the low rates run every monitor at once
+  const together = monitors.filter((m) => m.aloneOnly !== true);
   const lowRate: LowRateResult[] = [];
   const modes = (["fork", "exec"] as Mode[]).filter((m) => opts.scenarios.includes(m));
   const lowRateNames = (["trickle", "bursts", "usage-cost", "exec-pair"] as LowRateName[]).filter((s) => opts.scenarios.includes(s));
@@ -137,12 +139,12 @@ async function comparison(opts: Options, ctx: Context, monitors: Monitor[]) {
       }
     }
     if (opts.scenarios.includes("idle")) {
-      for (const r of await measureIdle(ctx, monitors, opts.idleSeconds, opts.idleAfter, rep)) {
+      for (const r of await measureIdle(ctx, together, opts.idleSeconds, opts.idleAfter, rep)) {
         log(`rep ${rep} idle ${r.monitor}: ${r.error ?? `${r.cpuPct?.toFixed(3)} % CPU over ${r.seconds} s`}`);
         idle.push(r);
       }
     }
-    for (const name of lowRateNames) lowRate.push(...(await runLowRate(ctx, rotate(monitors, rep - 1), name, opts.lowRate, rep, log)));
+    for (const name of lowRateNames) lowRate.push(...(await runLowRate(ctx, rotate(together, rep - 1), name, opts.lowRate, rep, log)));
   }
   return { runs, idle, lowRate };
 }
