@@ -5,7 +5,7 @@ import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ensureInstalled } from "./bench/install";
 import { type Mode, compileLoadgen } from "./bench/loadgen";
-import { type LowRateName, type LowRateResult, runLowRate } from "./bench/lowrate";
+import { type LowRateResult, runLowRate } from "./bench/lowrate";
 import {
   type Monitor,
   compileFloor,
@@ -20,7 +20,7 @@ import {
   pstatAvailable,
   pstatUsage,
 } from "./bench/monitors";
-import { type Options, USAGE, parseOptions } from "./bench/options";
+import { LOW_RATE_NAMES, type Options, USAGE, parseOptions } from "./bench/options";
 import { installCleanup } from "./bench/proc";
 import {
   legendText,
@@ -116,7 +116,7 @@ async function comparison(opts: Options, ctx: Context, monitors: Monitor[]) {
   const together = monitors.filter((m) => m.aloneOnly !== true);
   const lowRate: LowRateResult[] = [];
   const modes = (["fork", "exec"] as Mode[]).filter((m) => opts.scenarios.includes(m));
-  const lowRateNames = (["trickle", "bursts", "usage-cost", "exec-pair"] as LowRateName[]).filter((s) => opts.scenarios.includes(s));
+  const lowRateNames = LOW_RATE_NAMES.filter((s) => opts.scenarios.includes(s));
   for (let rep = 1; rep <= opts.reps; rep++) {
     for (const producers of opts.producers) {
       for (const mode of modes) {

@@ -6,13 +6,13 @@
 import { join } from "node:path";
 import { type Load, type Mode, type Schedule, runLoad } from "./loadgen";
 import { type Monitor, type MonitorName, loadEventsPerProcess } from "./monitors";
-import type { LowRateOptions } from "./options";
+import type { LowRateName, LowRateOptions } from "./options";
 import { type Stopped, sleep, stop } from "./proc";
 import { type Context, type Started, drain, score, startMonitor, stderrLines } from "./run";
 import type { Correctness } from "./score";
 import { alive, forksSinceBoot, memory, procConnectorSocket, processCpuNs, threadRuntimeNs } from "./sys";
 
-export type LowRateName = "trickle" | "bursts" | "usage-cost" | "exec-pair";
+export type { LowRateName } from "./options";
 
 /**
  * A machine starting fewer processes a second than this, or than twice the trickle, counts

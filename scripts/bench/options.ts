@@ -8,9 +8,13 @@ import { DEFAULT_PSTAT } from "./monitors";
  * paired storms: --usage's cost, pstat with and without it on one fork storm (usage-cost),
  * and pstat beside forkstat on one exec storm (exec-pair).
  */
-export type ScenarioName = "fork" | "exec" | "idle" | "trickle" | "bursts" | "usage-cost" | "exec-pair";
+export type ScenarioName = "fork" | "exec" | "idle" | LowRateName;
 
-export const ALL_SCENARIOS: ScenarioName[] = ["fork", "exec", "idle", "trickle", "bursts", "usage-cost", "exec-pair"];
+/** The scenarios scripts/bench/lowrate.ts runs, in the order they run and are reported. */
+export const LOW_RATE_NAMES = ["trickle", "bursts", "usage-cost", "exec-pair"] as const;
+export type LowRateName = (typeof LOW_RATE_NAMES)[number];
+
+export const ALL_SCENARIOS: ScenarioName[] = ["fork", "exec", "idle", ...LOW_RATE_NAMES];
 
 /** The scenarios where every monitor watches the same load at the same time. */
 export interface LowRateOptions {
@@ -147,7 +151,8 @@ function nonNegativeInt(name: string, v: string | undefined, dflt: number): numb
   return n;
 }
 
-const ALL_MONITORS: MonitorName[] = ["forkstat", "extrace", "floor", "floor-bun", "floor-bun-all", "floor-bun-source", "pstat", "pstat-usage"];
+/** Every monitor, in the order they are reported. */
+export const ALL_MONITORS: MonitorName[] = ["forkstat", "extrace", "floor", "floor-bun", "floor-bun-all", "floor-bun-source", "pstat", "pstat-usage"];
 
 export function parseOptions(argv: string[]): Options {
   const { values } = parseArgs({

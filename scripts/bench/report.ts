@@ -1,8 +1,8 @@
 // Summarise the runs into one row per scenario × monitor, as text, Markdown and JSON.
 import type { Mode } from "./loadgen";
-import type { LowRateName, LowRateResult } from "./lowrate";
+import type { LowRateResult } from "./lowrate";
 import type { Monitor } from "./monitors";
-import type { LowRateOptions } from "./options";
+import { ALL_MONITORS, LOW_RATE_NAMES, type LowRateName, type LowRateOptions } from "./options";
 import type { IdleResult, RunResult } from "./run";
 import type { Correctness } from "./score";
 import { type Spread, fmt, rounded, spread } from "./stats";
@@ -260,8 +260,7 @@ function noisyWindows(rs: readonly LowRateResult[]): string[] {
     );
 }
 
-const LOW_RATE_ORDER: LowRateName[] = ["trickle", "bursts", "usage-cost", "exec-pair"];
-const MONITOR_ORDER = ["none", "forkstat", "extrace", "floor", "floor-bun", "floor-bun-all", "floor-bun-source", "pstat", "pstat-usage"];
+const MONITOR_ORDER: readonly string[] = ["none", ...ALL_MONITORS];
 
 export function summariseLowRate(results: readonly LowRateResult[]): LowRateRow[] {
   const groups = new Map<string, LowRateResult[]>();
@@ -295,7 +294,7 @@ export function summariseLowRate(results: readonly LowRateResult[]): LowRateRow[
     });
   }
   return rows.sort(
-    (a, b) => LOW_RATE_ORDER.indexOf(a.scenario) - LOW_RATE_ORDER.indexOf(b.scenario) || MONITOR_ORDER.indexOf(a.monitor) - MONITOR_ORDER.indexOf(b.monitor),
+    (a, b) => LOW_RATE_NAMES.indexOf(a.scenario) - LOW_RATE_NAMES.indexOf(b.scenario) || MONITOR_ORDER.indexOf(a.monitor) - MONITOR_ORDER.indexOf(b.monitor),
   );
 }
 
