@@ -20,6 +20,8 @@ export type Woke = typeof TIMEOUT | typeof DATA | typeof LOOP;
  */
 export class Sleeper {
   private readonly pollfds: Int32Array;
+  /** The event loop's entries of `pollfds`. */
+  private readonly loopFds: Int32Array;
   private readonly sockets: number;
   private watched: number;
   private loopWakes = 0;
@@ -40,6 +42,7 @@ export class Sleeper {
     });
     this.sockets = sockets.length;
     this.watched = all.length;
+    this.loopFds = this.pollfds.subarray(sockets.length * 2);
   }
 
   /** Sleeps until a socket has data, the event loop has work (a signal), or `timeoutMs` passes. */
@@ -60,6 +63,15 @@ export class Sleeper {
     }
     this.countLoopWake();
     return LOOP;
+  }
+
+  /**
+   * Whether the event loop has nothing waiting for a visit (no signal, key or child exit),
+   * asked without sleeping; false when the loop's descriptor is not watched.
+   */
+  loopIdle(): boolean {
+    if (this.watched === this.sockets) return false;
+    return libc.poll(this.loopFds, this.watched - this.sockets, 0) === 0;
   }
 
   /**

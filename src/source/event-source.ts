@@ -161,6 +161,11 @@ export class EventSource {
     return woke === DATA;
   }
 
+  /** The runtime's event loop has nothing waiting (see Sleeper.loopIdle); asked without sleeping. */
+  loopIdle(): boolean {
+    return this.sleeper.loopIdle();
+  }
+
   /**
    * The last wait ended (for events, or its time was up) while watching the runtime's
    * event loop, which had nothing to do: no signal, key or child exit is waiting for a visit.

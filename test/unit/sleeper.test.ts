@@ -99,3 +99,19 @@ test("loopQuiet: set after a timeout or data while watching a quiet loop, never 
   expect(blindIdle.sleep(20)).toBe(TIMEOUT);
   expect(blindIdle.loopQuiet).toBe(false);
 });
+
+test("loopIdle asks only the event loop's descriptors, without sleeping", () => {
+  const [r, w] = newPipe();
+  const [loopR, loopW] = newPipe();
+  // A pipe stands in for the loop's descriptor, so the answer does not hang on the runtime.
+  const s = new Sleeper([r], [loopR]);
+  expect(s.loopIdle()).toBe(true);
+  writeSync(w, "x"); // data on a socket is not the loop's business
+  expect(s.loopIdle()).toBe(true);
+  writeSync(loopW, "x");
+  const t0 = performance.now();
+  expect(s.loopIdle()).toBe(false);
+  expect(performance.now() - t0).toBeLessThan(100);
+  // No loop descriptor watched: nothing can tell, so the answer is "not idle".
+  expect(new Sleeper([r], []).loopIdle()).toBe(false);
+});
