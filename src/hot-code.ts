@@ -7,7 +7,7 @@ import { Sleeper } from "./kernel/sleeper";
 import { PROCFS_FUNCTIONS } from "./proc/procfs";
 import { ProcessTable, TABLE_FUNCTIONS } from "./proc/table";
 import { EventPump } from "./pump";
-import { EventSource } from "./source/event-source";
+import { EventSource, nextPumpInterval } from "./source/event-source";
 import { decodeStatus } from "./format/signals";
 import { ESCAPE_FUNCTIONS } from "./text/escape";
 import { Subtree } from "./track/subtree";
@@ -21,6 +21,7 @@ import { Tracker } from "./track/tracker";
  */
 export const PIPELINE_HOT_CODE = [
   EventSource,
+  nextPumpInterval,
   ProcConnector,
   Sleeper,
   Decoder,
