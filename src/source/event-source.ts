@@ -88,9 +88,8 @@ export class EventSource {
   private pendingLost = 0;
   /** Datagrams decoded between looks at the socket during a drain (see PUMP_EVERY). */
   private pumpEvery = PUMP_EVERY;
-  /** Execs decoded, and as many at the last look: execs among the events keep the looks frequent. */
-  private execs = 0;
-  private execsAtPump = 0;
+  /** An exec was decoded since the last look: execs among the events keep the looks frequent. */
+  private execSeen = false;
   private overflowsSeen = 0;
   /** A note for the user about what the subscription could not get, or null. */
   readonly notes: string[] = [];
@@ -204,9 +203,8 @@ export class EventSource {
       dec.decodeDatagram(conn.offset(n), conn.length(n), this.onEvent);
       if (ahead && --countdown === 0) {
         const got = this.watch !== null ? this.pumpExecs() : this.pump();
-        const execs = this.execs !== this.execsAtPump;
-        this.execsAtPump = this.execs;
-        this.pumpEvery = nextPumpInterval(this.pumpEvery, got > 0 || execs);
+        this.pumpEvery = nextPumpInterval(this.pumpEvery, got > 0 || this.execSeen);
+        this.execSeen = false;
         countdown = this.pumpEvery;
       }
     }
@@ -240,8 +238,8 @@ export class EventSource {
   private readonly onEvent = (e: ProcEvent): void => {
     // Acknowledgements (anyone's: they go to every subscriber) take a sequence number too.
     if (this.exactLoss) this.trackSeq(e);
-    if (e.kind === "fork") this.starts++;
-    else if (e.kind === "exec") this.starts++, this.execs++;
+    if (e.kind === "exec") this.execSeen = true;
+    if (e.kind === "fork" || e.kind === "exec") this.starts++;
     if (e.kind !== "ack") this.sink(e);
   };
 
