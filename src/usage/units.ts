@@ -134,10 +134,18 @@ export function writeUsageCell(w: Writer, u: Usage | null | undefined): void {
   if (u === undefined) return w.spaces(USAGE_CELL_WIDTH);
   const cpu = u === null ? null : cpuOf(u);
   const rss = u === null ? null : u.maxRss;
+  const last = lastCell;
+  // The same peak RSS and CPU in the same hundredth of a second: the same cell, told without its parts.
+  if (cpu !== null && rss !== null && rss === last.rssValue && cpu > last.cpuAbove && cpu < last.cpuBelow) return w.bytes(last.bytes, last.length);
   // The figures as printed: processes alike differ by microseconds and a few pages.
   const cpuKey = cpu === null ? -1 : partsKey(secondsParts(cpu));
   const rssKey = rss === null ? -1 : partsKey(bytesParts(rss));
-  if (cpuKey === lastCell.cpu && rssKey === lastCell.rss) return w.bytes(lastCell.bytes, lastCell.length);
+  last.rssValue = rss === null ? NaN : rss;
+  // Clear of the rounding boundaries by far more than the float error of cpu * 100.
+  const hundredths = cpu !== null && cpu < 9.995 ? Math.round(cpu * 100) : NaN;
+  last.cpuAbove = (hundredths - 0.5) / 100 + 1e-9;
+  last.cpuBelow = (hundredths + 0.5) / 100 - 1e-9;
+  if (cpuKey === last.cpu && rssKey === last.rss) return w.bytes(last.bytes, last.length);
   const from = w.position;
   w.ascii("cpu ");
   if (cpu === null) {
@@ -162,8 +170,10 @@ function partsKey(p: Parts): number {
 /**
  * The last cell written, with the figures it shows. A storm's exits mostly show the same
  * (0.00s and one peak RSS): the next such cell is copied instead of worked out again.
+ * `rssValue` and the CPU bounds (below 10 s: the hundredth printed) tell most of them
+ * without splitting the figures into parts.
  */
-const lastCell = { cpu: NaN, rss: NaN, length: 0, bytes: new Uint8Array(USAGE_CELL_WIDTH + 8) };
+const lastCell = { cpu: NaN, rss: NaN, length: 0, bytes: new Uint8Array(USAGE_CELL_WIDTH + 8), rssValue: NaN, cpuAbove: NaN, cpuBelow: NaN };
 
 /** The functions an exit line's cell passes through, for limitJit (see src/jit.ts). */
 export const CELL_FUNCTIONS = [writeUsageCell, writeParts, secondsParts, bytesParts, digits, partsLength, set, cpuOf, partsKey];

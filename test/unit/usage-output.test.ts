@@ -83,6 +83,28 @@ describe("the exit line's usage cell", () => {
     });
     expect(out).toBe(row.map(([, text]) => `${text}\n`).join(""));
   });
+
+  test("cells in a row near the rounding boundaries read as each alone does", () => {
+    const row: Usage[] = [];
+    for (const k of [0, 1, 2, 49, 998, 999])
+      for (const d of [-1e-6, -1e-9, -1e-12, 0, 1e-12, 1e-9, 1e-6]) row.push(usage((k + 0.5) / 100 + d, 1600 * 1024), usage((k + 0.5) / 100 - d, 1600 * 1024));
+    const alone = (u: Usage): string =>
+      written((w) => {
+        writeUsageCell(w, usage(77.7, 3 * MiB)); // a different cell first: nothing to copy
+        w.byte(0x0a);
+        writeUsageCell(w, u);
+      }).split("\n")[1]!;
+    const expected = row.map(alone);
+    const out = written((w) => {
+      for (const u of row) {
+        w.reserve(64);
+        writeUsageCell(w, u);
+        w.byte(0x0a);
+      }
+    });
+    expect(out.split("\n").slice(0, -1)).toEqual(expected);
+    expect(new Set(expected).size).toBeGreaterThan(6);
+  });
 });
 
 function context(o: Partial<FormatContext> = {}): FormatContext {
