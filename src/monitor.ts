@@ -141,8 +141,9 @@ export class Monitor {
   /** Opens the taskstats records, or says once why the figures will be missing and carries on without. */
   private openUsage(): void {
     limitJit(...CELL_FUNCTIONS);
-    // The kernel's name of each task only for --summary (a program gone before pstat could read its own).
-    const opened = openUsageSource(() => this.lost(-1, "usage"), this.cfg.summary);
+    // The kernel's name of each task only for --summary (a program gone before pstat could read its own);
+    // I/O, faults, switches and delays only for JSON and the summary.
+    const opened = openUsageSource(() => this.lost(-1, "usage"), this.cfg.summary, this.cfg.summary || this.cfg.format === "json");
     const reason = opened.ok ? null : opened.reason;
     if (opened.ok) this.usageSource = opened.source;
     // Said once: at start when exit lines will lack the figures, else by the summary at the end.

@@ -26,14 +26,16 @@ export class UsageSource {
     private readonly onLost: () => void,
     /** Decode each task's name (ac_comm) too. */
     private readonly comm: boolean,
+    /** Decode every figure, not only CPU and peak RSS (see decodeUsageRecord). */
+    private readonly all: boolean,
   ) {
     limitJit(this.visit); // the per-record callback, like the methods (see src/jit.ts)
   }
 
   /** Subscribes, or says in one sentence why the figures will be missing (no privilege, no CONFIG_TASKSTATS, a container). */
-  static open(onLost: () => void, comm = false): UsageOpen {
+  static open(onLost: () => void, comm = false, all = true): UsageOpen {
     const r = TaskstatsSocket.open({ slots: SLOTS });
-    return r.ok ? { ok: true, source: new UsageSource(r.socket, onLost, comm) } : { ok: false, reason: r.reason };
+    return r.ok ? { ok: true, source: new UsageSource(r.socket, onLost, comm, all) } : { ok: false, reason: r.reason };
   }
 
   /** For the sleep: records waiting end it like events do. */
@@ -78,7 +80,7 @@ export class UsageSource {
   }
 
   private readonly visit = (view: DataView, offset: number, length: number): void => {
-    if (decodeUsageRecord(view, offset, length, this.rec, this.comm)) this.sink(this.rec);
+    if (decodeUsageRecord(view, offset, length, this.rec, this.comm, this.all)) this.sink(this.rec);
     else this.undecodable++;
   };
 }

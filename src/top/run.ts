@@ -144,7 +144,7 @@ export class TopSession {
    */
   private openUsage(): void {
     // A record the kernel dropped shows as an exit without figures (usage_missing), not as a lost event.
-    const opened = openUsageSource(() => {}, false);
+    const opened = openUsageSource(() => {}, false, false); // CPU and peak RSS are all it shows
     if (!opened.ok) {
       if (this.app === null) process.stderr.write(`pstat: warning: no CPU or memory figures: ${opened.reason}\n`);
       return;

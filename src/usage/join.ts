@@ -523,7 +523,8 @@ export class UsageJoiner<T> {
    */
   private addUp(rec: UsageRecord): void {
     const tgid = rec.tgid;
-    if (tgid === 0) return;
+    // No I/O decoded (only CPU and RSS are shown): nothing to add up.
+    if (tgid === 0 || rec.task.readBytes === null) return;
     // A single-threaded process: its own record is the whole story.
     if (rec.lastInGroup === true && !rec.hasGroup && (this.sums.size === 0 || !this.sums.has(tgid))) return;
     let acc = this.sums.get(tgid);

@@ -18,9 +18,9 @@ import { UsageStage } from "./stage";
  * they cannot be had (no privilege, no CONFIG_TASKSTATS, a container). `onLost`: the
  * kernel dropped records; `comm`: decode each task's name too.
  */
-export function openUsageSource(onLost: () => void, comm: boolean): UsageOpen {
+export function openUsageSource(onLost: () => void, comm: boolean, all: boolean): UsageOpen {
   limitJit(UsageSource, UsageStage, UsageJoiner, PidMap, TaskstatsSocket, MessageCursor, AttrCursor, ...DECODE_FUNCTIONS, ...JOIN_FUNCTIONS);
-  return UsageSource.open(onLost, comm);
+  return UsageSource.open(onLost, comm, all);
 }
 
 /**

@@ -286,9 +286,11 @@ const inner = new AttrCursor();
  * Decodes the TASKSTATS_CMD_NEW message whose nlmsghdr is at `offset` into `out`.
  * Returns false (and says why in `decodeError`) when the message lacks a task record or
  * its struct is shorter than its version promises. `comm`: read ac_comm too (else
- * commLength is 0; nothing on the exit lines needs it).
+ * commLength is 0; nothing on the exit lines needs it). `all`: every figure; else only
+ * what text lines and statistics show, CPU and peak RSS (the rest stays null: only JSON
+ * and the summary read it).
  */
-export function decodeUsageRecord(view: DataView, offset: number, length: number, out: UsageRecord, comm = true): boolean {
+export function decodeUsageRecord(view: DataView, offset: number, length: number, out: UsageRecord, comm = true, all = true): boolean {
   const end = Math.min(offset + length, view.byteLength);
   const first = offset + NLMSG_HDRLEN + GENL_HDRLEN;
   // Most records are one task's, laid out one way: AGGR_PID { PID, STATS } and nothing else.
@@ -303,10 +305,10 @@ export function decodeUsageRecord(view: DataView, offset: number, length: number
       view.getUint16(first + 14, true) === TASKSTATS_TYPE_STATS &&
       first + SHAPE_HEAD + statsLen === end
     ) {
-      return decodeTask(view, view.getUint32(first + 8, true), first + SHAPE_HEAD, statsLen, -1, 0, 0, out, comm);
+      return decodeTask(view, view.getUint32(first + 8, true), first + SHAPE_HEAD, statsLen, -1, 0, 0, out, comm, all);
     }
   }
-  return decodeAttributes(view, first, end, out, comm);
+  return decodeAttributes(view, first, end, out, comm, all);
 }
 
 /** NLA header of a 4-byte PID attribute (length 8, type PID) as one little-endian word. */
@@ -315,7 +317,7 @@ const PID_ATTR_HEAD = 8 | (TASKSTATS_TYPE_PID << 16);
 const SHAPE_HEAD = NLA_HDRLEN + 8 + NLA_HDRLEN;
 
 /** Any layout the kernel may send: attributes in any order, padding, a group's total. */
-function decodeAttributes(view: DataView, first: number, end: number, out: UsageRecord, comm: boolean): boolean {
+function decodeAttributes(view: DataView, first: number, end: number, out: UsageRecord, comm: boolean, all: boolean): boolean {
   let taskAt = -1;
   let taskLen = 0;
   let groupAt = -1;
@@ -342,7 +344,7 @@ function decodeAttributes(view: DataView, first: number, end: number, out: Usage
     }
   }
   if (taskAt < 0 || pid < 0) return fail("no task record (AGGR_PID with PID and STATS)");
-  return decodeTask(view, pid, taskAt, taskLen, groupAt, groupLen, tgid, out, comm);
+  return decodeTask(view, pid, taskAt, taskLen, groupAt, groupLen, tgid, out, comm, all);
 }
 
 /** The record from where its structs lie: the task's, and the group's (groupAt -1: none). */
@@ -356,6 +358,7 @@ function decodeTask(
   tgid: number,
   out: UsageRecord,
   comm: boolean,
+  all: boolean,
 ): boolean {
   const version = view.getUint16(taskAt + OFF_VERSION, true);
   if (taskLen < requiredLength(version)) return fail(`taskstats version ${version} in ${taskLen} bytes: too short`);
@@ -368,14 +371,14 @@ function decodeTask(
   out.lastInGroup = hasTgid ? (out.flags & AGROUP) !== 0 : null;
   out.taskUserUs = u64(view, taskAt + OFF_UTIME);
   out.taskSystemUs = u64(view, taskAt + OFF_STIME);
-  readTask(view, taskAt, out.task, out.taskUserUs, out.taskSystemUs, comm);
+  readTask(view, taskAt, out.task, out.taskUserUs, out.taskSystemUs, comm, all);
 
   // The group struct carries no version of its own (the kernel leaves it 0): it has the task's layout.
   out.hasGroup = groupAt >= 0 && groupLen >= requiredLength(version);
   if (out.hasGroup) {
     out.groupUserUs = u64(view, groupAt + OFF_UTIME);
     out.groupSystemUs = u64(view, groupAt + OFF_STIME);
-    readGroup(view, groupAt, taskAt, hasTgid, out.group, out.groupUserUs, out.groupSystemUs, comm);
+    readGroup(view, groupAt, taskAt, hasTgid, out.group, out.groupUserUs, out.groupSystemUs, comm, all);
   } else {
     out.groupUserUs = out.groupSystemUs = 0;
     clearUsage(out.group);
@@ -397,9 +400,10 @@ function requiredLength(version: number): number {
   return MIN_LENGTH;
 }
 
-function readTask(view: DataView, at: number, u: Usage, userUs: number, systemUs: number, comm: boolean): void {
+function readTask(view: DataView, at: number, u: Usage, userUs: number, systemUs: number, comm: boolean, all: boolean): void {
   cpuTime(view, at, userUs, systemUs, u);
   u.maxRss = u64(view, at + OFF_HIWATER_RSS) * 1024;
+  if (!all) return readName(view, at, u, comm);
   u.readBytes = u64(view, at + OFF_READ_BYTES);
   u.writeBytes = u64(view, at + OFF_WRITE_BYTES);
   u.readChars = u64(view, at + OFF_READ_CHAR);
@@ -411,23 +415,37 @@ function readTask(view: DataView, at: number, u: Usage, userUs: number, systemUs
   u.cpuDelay = cpuDelay(view, at);
   u.exitCode = view.getUint32(at + OFF_EXITCODE, true);
   u.elapsed = u64(view, at + OFF_ETIME) / 1e6;
-  if (comm) readComm(view, at, u);
-  else u.commLength = 0;
+  readName(view, at, u, comm);
 }
 
-function readGroup(view: DataView, at: number, taskAt: number, hasTgid: boolean, u: Usage, userUs: number, systemUs: number, comm: boolean): void {
+function readGroup(
+  view: DataView,
+  at: number,
+  taskAt: number,
+  hasTgid: boolean,
+  u: Usage,
+  userUs: number,
+  systemUs: number,
+  comm: boolean,
+  all: boolean,
+): void {
   cpuTime(view, at, userUs, systemUs, u);
+  // One address space for all threads: the last thread's peak is the process's.
+  u.maxRss = u64(view, taskAt + OFF_HIWATER_RSS) * 1024;
+  if (!all) return readName(view, taskAt, u, comm);
   u.voluntarySwitches = u64(view, at + OFF_NVCSW);
   u.involuntarySwitches = u64(view, at + OFF_NIVCSW);
   u.cpuDelay = cpuDelay(view, at);
-  // One address space for all threads: the last thread's peak is the process's.
-  u.maxRss = u64(view, taskAt + OFF_HIWATER_RSS) * 1024;
   u.readBytes = u.writeBytes = u.readChars = u.writeChars = null;
   u.minorFaults = u.majorFaults = null;
   u.exitCode = view.getUint32(taskAt + OFF_EXITCODE, true);
   // ac_tgetime: the process's wall time when the record is its last thread's.
   u.elapsed = hasTgid ? u64(view, taskAt + OFF_TGETIME) / 1e6 : null;
-  if (comm) readComm(view, taskAt, u);
+  readName(view, taskAt, u, comm);
+}
+
+function readName(view: DataView, at: number, u: Usage, comm: boolean): void {
+  if (comm) readComm(view, at, u);
   else u.commLength = 0;
 }
 
@@ -511,6 +529,7 @@ export const DECODE_FUNCTIONS = [
   cpuDelay,
   hasDelayBlock,
   readComm,
+  readName,
   u64,
   copyUsage,
   clearUsage,

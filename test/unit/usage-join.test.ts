@@ -323,6 +323,20 @@ describe("threads and group totals", () => {
     expect(usages[0]!.minorFaults).toBeNull();
   });
 
+  test("records decoded without I/O (text output): the group's faults and I/O stay null, not a sum of nothing", () => {
+    const { j, usages, exit } = joiner();
+    const lean = (r: UsageRecord): UsageRecord => {
+      r.task.readBytes = r.task.writeBytes = r.task.readChars = r.task.writeChars = r.task.minorFaults = r.task.majorFaults = null;
+      return r;
+    };
+    j.record(lean(rec({ pid: 11, tgid: 10, user: 100, last: false })), 0);
+    j.record(lean(rec({ pid: 10, tgid: 10, user: 50, last: true, group: { user: 150 } })), 0);
+    exit(10, 10, 0);
+    j.release(0);
+    expect(usages[0]!.user).toBeCloseTo(150e-6, 12);
+    expect([usages[0]!.readBytes, usages[0]!.writeBytes, usages[0]!.minorFaults]).toEqual([null, null, null]);
+  });
+
   test("a single-threaded process keeps its own record's I/O", () => {
     const { j, usages, exit } = joiner();
     j.record(rec({ pid: 10, user: 5, writeBytes: 99 }), 0);

@@ -124,6 +124,38 @@ describe("decodeUsageRecord", () => {
     expect(r.group.user).toBeNull();
   });
 
+  test("only CPU and peak RSS (text lines, statistics, top): the same figures, every other one null", () => {
+    const task = stats({ ...SH, ac_pid: 4245, ac_flag: AGROUP });
+    const group = stats({ version: 0, ac_utime: 51_956, ac_stime: 427_966, nvcsw: 9, cpu_count: 120, cpu_run_virtual_total: 474_136_810 });
+    for (const msg of [exitMessage({ pid: 4242, task: stats(SH) }), exitMessage({ pid: 4245, task, tgid: 4242, group })]) {
+      const all = newUsageRecord();
+      const lean = newUsageRecord();
+      expect(decodeUsageRecord(view(msg), 0, msg.length, all, true)).toBe(true);
+      expect(decodeUsageRecord(view(msg), 0, msg.length, lean, true, false)).toBe(true);
+      for (const [a, l] of [
+        [all.task, lean.task],
+        [all.group, lean.group],
+      ] as const) {
+        expect([l.user, l.system, l.maxRss, commText(l)]).toEqual([a.user, a.system, a.maxRss, commText(a)]);
+        const rest = [
+          l.readBytes,
+          l.writeBytes,
+          l.readChars,
+          l.writeChars,
+          l.voluntarySwitches,
+          l.involuntarySwitches,
+          l.minorFaults,
+          l.majorFaults,
+          l.cpuDelay,
+          l.exitCode,
+          l.elapsed,
+        ];
+        expect(rest).toEqual(rest.map(() => null));
+      }
+      expect({ ...lean, task: null, group: null }).toEqual({ ...all, task: null, group: null });
+    }
+  });
+
   test("the one-task layout, read at fixed places, decodes as the attribute walk does", () => {
     // pad: a NULL attribute first, which only the walk accepts.
     for (const [fields, size] of [
