@@ -57,8 +57,8 @@ export interface PumpHooks {
 export interface Companion {
   /** Takes its records; `behind`: the last turn left events queued. */
   pump(behind: boolean): void;
-  /** After the events of a turn: releases what it held that is now due. */
-  settle(): void;
+  /** After the events of a turn: releases what it held that is now due; `behind`: events are still queued. */
+  settle(behind: boolean): void;
   /** When it must be woken next (performance.now() ms; Infinity: never). */
   readonly deadline: number;
 }
@@ -105,7 +105,7 @@ export class EventPump {
     companion?.pump(this.behind);
     const done = source.drain(DATAGRAMS_PER_TURN, h.onEvent, h.paused);
     this.behind = done >= DATAGRAMS_PER_TURN || source.ready;
-    companion?.settle();
+    companion?.settle(this.behind);
     this.gathering = done >= GATHER_MIN;
     this.sinceGc += done;
     if (done > 0) this.tierUp.turn(done);
@@ -156,7 +156,7 @@ export class EventPump {
     do {
       companion.pump(this.behind);
       this.behind = this.source.drain(DATAGRAMS_PER_TURN, this.hooks.onEvent, () => false) >= DATAGRAMS_PER_TURN;
-      companion.settle();
+      companion.settle(this.behind);
     } while (this.behind);
   }
 

@@ -229,6 +229,22 @@ export class TaskstatsSocket extends DatagramRing {
     return count;
   }
 
+  /**
+   * Visits the next datagram if it is one exit message and nothing else (what the kernel
+   * sends), and consumes it; returns false, taking nothing, when there is none or it is
+   * anything else (then `take` deals with it).
+   */
+  takeAlone(visit: (view: DataView, offset: number, length: number) => void): boolean {
+    const n = this.tail;
+    if (n === this.head || (this.flags(n) & MSG_TRUNC) !== 0) return false;
+    const off = this.offset(n);
+    const len = this.length(n);
+    if (!this.isRecordAlone(off, len)) return false;
+    this.tail = n + 1;
+    visit(this.view, off, len);
+    return true;
+  }
+
   /** The datagram at `off` is one exit message and nothing else (what MessageCursor would find first, and only). */
   private isRecordAlone(off: number, len: number): boolean {
     const v = this.view;

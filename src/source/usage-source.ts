@@ -29,7 +29,7 @@ export class UsageSource {
     /** Decode every figure, not only CPU and peak RSS (see decodeUsageRecord). */
     private readonly all: boolean,
   ) {
-    limitJit(this.visit); // the per-record callback, like the methods (see src/jit.ts)
+    limitJit(this.visit, this.visitOne); // the per-record callback, like the methods (see src/jit.ts)
   }
 
   /** Subscribes, or says in one sentence why the figures will be missing (no privilege, no CONFIG_TASKSTATS, a container). */
@@ -62,16 +62,52 @@ export class UsageSource {
     this.sink = sink;
     let taken = 0;
     for (let round = 0; round < ROUNDS && taken < max; round++) {
-      socket.receive();
-      const more = socket.full;
+      this.receive();
+      const more = this.more;
       taken += socket.take(this.visit, max - taken);
       if (!more) break;
     }
-    if (socket.overflows !== this.overflowsSeen) {
-      this.overflowsSeen = socket.overflows;
-      this.onLost();
-    }
     return taken;
+  }
+
+  /**
+   * As drain, for the records received so far: the socket is asked again only when the
+   * last receive filled the ring (it may hold more).
+   */
+  drainReceived(sink: (rec: UsageRecord) => void, max = Infinity): number {
+    if (this.more) return this.drain(sink, max);
+    this.sink = sink;
+    return this.socket.take(this.visit, max);
+  }
+
+  /** Takes what the socket holds into the receive ring, undecoded: `next` decodes one at a time. */
+  fill(): void {
+    this.receive();
+  }
+
+  /**
+   * Decodes the next record waiting (received first if the ring is empty), or returns null
+   * when none is, or when the next datagram is anything but one plain record (`drain`
+   * takes that). The object is reused.
+   */
+  next(): UsageRecord | null {
+    const socket = this.socket;
+    if (socket.tail === socket.head) this.receive();
+    this.decoded = false;
+    return socket.takeAlone(this.visitOne) && this.decoded ? this.rec : null;
+  }
+
+  private decoded = false;
+  /** The last receive filled the ring: the socket may hold more. */
+  private more = false;
+
+  private receive(): void {
+    const socket = this.socket;
+    socket.receive();
+    this.more = socket.full;
+    if (socket.overflows === this.overflowsSeen) return;
+    this.overflowsSeen = socket.overflows;
+    this.onLost();
   }
 
   /** Deregisters (the kernel stops building records for pstat) and closes. */
@@ -81,6 +117,11 @@ export class UsageSource {
 
   private readonly visit = (view: DataView, offset: number, length: number): void => {
     if (decodeUsageRecord(view, offset, length, this.rec, this.comm, this.all)) this.sink(this.rec);
+    else this.undecodable++;
+  };
+
+  private readonly visitOne = (view: DataView, offset: number, length: number): void => {
+    if (decodeUsageRecord(view, offset, length, this.rec, this.comm, this.all)) this.decoded = true;
     else this.undecodable++;
   };
 }

@@ -227,6 +227,35 @@ export class UsageJoiner<T> {
     return this.items[i]!;
   }
 
+  /**
+   * Nothing is held and nothing is known of this process (no record kept, no line gone
+   * without one): its exit's record, if it is the next one on the socket, may go straight
+   * out with it (see takeDirect).
+   */
+  directReady(pid: number, tgid: number): boolean {
+    return (
+      this.head === this.tail &&
+      (this.taskByPid.size === 0 || this.taskByPid.get(pid) < 0) &&
+      (this.groupByTgid.size === 0 || this.groupByTgid.get(tgid) < 0) &&
+      this.served.size + this.goneTask.size + this.goneGroup.size === 0
+    );
+  }
+
+  /**
+   * A process's exit (after directReady) with the record just taken off the socket: when
+   * the record is that process's own and it was single-threaded, `item` is emitted with it
+   * at once, nothing kept, and true returned. Otherwise nothing is done: the caller hands
+   * the record to `record` and the exit to `pushExit`.
+   */
+  takeDirect(rec: UsageRecord, pid: number, tgid: number, item: T): boolean {
+    if (rec.pid !== pid || !this.tgidFits(rec.tgid, tgid)) return false;
+    // A thread group's: the group's figures, or the sums of its threads', are the joiner's to work out.
+    if (rec.hasGroup || rec.lastInGroup === false || (this.sums.size > 0 && this.sums.has(tgid))) return false;
+    this.matched++;
+    this.emit(item, rec.task);
+    return true;
+  }
+
   /** The stash slot of the record `resolve` found (READY); the caller takes it. */
   private found = -1;
 

@@ -43,7 +43,8 @@ export interface UsageStageOptions {
  * --usage or --summary is on: exit reports get their taskstats figures (`Report.usage`),
  * and go on in the order they came. An exit whose record is not here yet is held, with
  * every line after it, at most HOLD_MS; held reports are copies (the tracker reuses its
- * own). Nothing is copied while nothing waits.
+ * own). Nothing is copied while nothing waits, and an exit whose record is the next on
+ * the socket takes it from there, without the joiner keeping it.
  */
 export class UsageStage {
   private readonly joiner: UsageJoiner<Report> | null;
@@ -62,6 +63,15 @@ export class UsageStage {
       return this.out(r);
     }
     if (r.kind === "exit") {
+      if (!r.thread && j.directReady(r.pid, r.tgid)) {
+        // Records come in the order their tasks exit, mostly that of the exit events: the
+        // next one on the socket is most likely this one's, and goes out with it unstored.
+        const rec = this.o.source!.next();
+        if (rec !== null) {
+          if (j.takeDirect(rec, r.pid, r.tgid, r)) return;
+          j.record(rec, nowNs());
+        }
+      }
       // A process's end gets its group's figures; a thread's exit, or a leader's that an exec replaced, its own.
       const slot = j.pushExit(r.pid, r.tgid, nowNs(), !r.thread, r, this.pull);
       if (slot !== null) copyReportInto(slot, r);
@@ -73,7 +83,9 @@ export class UsageStage {
 
   /** An exit the filter left out: its record, if here, is not kept waiting for a line. */
   discard(r: Report): void {
-    if (r.kind === "exit") this.joiner?.discard(r.pid, r.tgid);
+    if (r.kind !== "exit" || this.joiner === null) return;
+    this.catchUp();
+    this.joiner.discard(r.pid, r.tgid);
   }
 
   /**
@@ -81,22 +93,36 @@ export class UsageStage {
    * taken, is not kept waiting for a line that will not come (a thread exit not shown).
    */
   passed(pid: number, tgid: number): void {
-    this.joiner?.passed(pid, tgid);
+    if (pid === tgid || this.joiner === null) return;
+    this.catchUp();
+    this.joiner.passed(pid, tgid);
   }
 
   /**
-   * Takes the records waiting, before the events of the same turn (an exit's record is
-   * sent before its event). While the events lag behind (`behind`: a backlog), only as
-   * many as the joiner can keep: the rest wait in the socket until their exits are near,
-   * instead of pushing out records whose exits are still queued.
+   * Receives the records waiting, before the events of the same turn (an exit's record
+   * is sent before its event): each exit then takes its own off the ring as it comes
+   * (see deliver), and settle keeps the rest. While the events lag behind (`behind`: a
+   * backlog), they are kept at once instead, but only as many as the joiner can keep: the
+   * rest wait in the socket until their exits are near, instead of pushing out records
+   * whose exits are still queued.
    */
   pump(behind: boolean): void {
     const j = this.joiner;
-    if (j !== null) this.take(behind ? Math.max(0, j.room - SLACK) : Infinity);
+    if (j === null) return;
+    this.behind = behind;
+    if (behind) this.take(Math.max(0, j.room - SLACK));
+    else this.o.source!.fill();
   }
 
-  /** After the turn's events: records for exits still waiting, then what can go on. */
-  settle(): void {
+  /** The events lag behind (see pump). */
+  private behind = false;
+
+  /**
+   * After the turn's events: records for exits still waiting, then what can go on. Unless
+   * events are still queued (`behind`), the records left (their exits are still to come)
+   * are kept, so that the socket is empty for the sleep.
+   */
+  settle(behind: boolean): void {
     const j = this.joiner;
     if (j === null) return;
     if (!j.idle) {
@@ -104,7 +130,19 @@ export class UsageStage {
       if (j.room < PULL) j.evictOldest(PULL - j.room);
       this.take(j.room);
     }
+    if (!behind) this.takeReceived(Infinity);
     j.release(nowNs());
+  }
+
+  /** Before an exit that is not shown: the records received so far are kept, so that its own is found and dropped. */
+  private catchUp(): void {
+    if (!this.behind) this.takeReceived(Infinity);
+  }
+
+  /** As take, for the records received so far (see UsageSource.drainReceived). */
+  private takeReceived(max: number): void {
+    this.now = nowNs();
+    this.o.source!.drainReceived(this.onRecord, max);
   }
 
   record(rec: UsageRecord): void {

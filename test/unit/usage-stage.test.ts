@@ -13,12 +13,40 @@ const ALL = Object.fromEntries(STAT_KINDS.map((k) => [k, true])) as Record<StatK
 
 type Seen = [kind: string, pid: number, name: string, cpu: number | null | undefined];
 
-/** Records as the socket would queue them: drain hands out up to `max` in order. */
+/**
+ * Records as UsageSource hands them out: `queue` is the socket, received into a ring of
+ * RING slots (fill, and next when the ring is empty); drain takes the ring, then the socket.
+ */
+const RING = 128;
 class Queued {
   readonly queue: UsageRecord[] = [];
+  readonly ring: UsageRecord[] = [];
+  private more = false;
+  receives = 0;
+  private receive(): void {
+    this.receives++;
+    while (this.ring.length < RING && this.queue.length > 0) this.ring.push(this.queue.shift()!);
+    this.more = this.ring.length === RING;
+  }
+  fill(): void {
+    this.receive();
+  }
+  next(): UsageRecord | null {
+    if (this.ring.length === 0) this.receive();
+    return this.ring.shift() ?? null;
+  }
   drain(sink: (r: UsageRecord) => void, max = Infinity): number {
     let n = 0;
-    for (; n < max && this.queue.length > 0; n++) sink(this.queue.shift()!);
+    do {
+      this.receive();
+      for (; n < max && this.ring.length > 0; n++) sink(this.ring.shift()!);
+    } while (this.more && n < max);
+    return n;
+  }
+  drainReceived(sink: (r: UsageRecord) => void, max = Infinity): number {
+    if (this.more) return this.drain(sink, max);
+    let n = 0;
+    for (; n < max && this.ring.length > 0; n++) sink(this.ring.shift()!);
     return n;
   }
 }
@@ -162,8 +190,8 @@ describe("records and events in step", () => {
     while (next < N) {
       s.pump(behind);
       for (const end = Math.min(N, next + 2048); next < end; next++) s.deliver(report("exit", 100_000 + next, "p"));
-      s.settle();
       behind = next < N;
+      s.settle(behind);
     }
     s.flush();
     expect(seen.length).toBe(N);
@@ -172,13 +200,56 @@ describe("records and events in step", () => {
   });
 
   test("the same backlog with every record taken at once (not paced): the oldest are dropped and their exits go without", () => {
-    const { s, seen, queued } = stage();
+    const { s, seen } = stage();
     const N = 20_000;
-    for (let k = 0; k < N; k++) queued.queue.push(rec(200_000 + k, 1));
-    s.pump(false);
+    for (let k = 0; k < N; k++) s.record(rec(200_000 + k, 1));
     for (let k = 0; k < N; k++) s.deliver(report("exit", 200_000 + k, "p"));
     s.flush();
     expect(seen.filter((x) => x[3] === null).length).toBeGreaterThan(10_000);
+  });
+
+  test("not behind: each exit takes its record off the socket as it comes, no copy, none kept; the socket is asked once per ring", () => {
+    const { s, seen, objects, queued } = stage();
+    const N = 1_000;
+    for (let k = 0; k < N; k++) queued.queue.push(rec(500_000 + k, 1 + (k % 5)));
+    s.pump(false);
+    const reports: Report[] = [];
+    for (let k = 0; k < N; k++) {
+      const r = report("exit", 500_000 + k, "p");
+      s.deliver(r);
+      reports.push(objects.at(-1)!);
+      expect(objects.at(-1)).toBe(r); // went out at once: nothing held
+    }
+    s.settle(false);
+    expect(seen.length).toBe(N);
+    expect(seen.every((x, k) => x[1] === 500_000 + k && x[3] === 1 + (k % 5))).toBe(true);
+    expect(queued.receives).toBe(Math.ceil(N / RING)); // the last came back short: settle does not ask again
+    expect(s.holding).toBe(false);
+  });
+
+  test("records a little out of the exits' order, and exits before their records: every exit gets its own", () => {
+    const { s, seen, queued } = stage();
+    // Two CPUs: records 2, 1, 4, 3 (and 6 is late, after its exit).
+    for (const pid of [2, 1, 4, 3, 5]) queued.queue.push(rec(600 + pid, pid));
+    s.pump(false);
+    for (const pid of [1, 2, 3, 4, 5, 6]) s.deliver(report("exit", 600 + pid, "p"));
+    expect(seen.map((x) => x[3])).toEqual([1, 2, 3, 4, 5]); // 6 waits for its record
+    queued.queue.push(rec(606, 6));
+    s.pump(false);
+    s.settle(false);
+    expect(seen.map((x) => x[3])).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(s.missing).toBe(0);
+  });
+
+  test("an exit not shown takes its record along: a later process with the same PID does not get it", () => {
+    const { s, seen, queued } = stage();
+    queued.queue.push(rec(700, 40));
+    s.pump(false);
+    s.discard(report("exit", 700, "filtered"));
+    s.settle(false);
+    s.deliver(report("exit", 700, "reused")); // its own record never comes
+    s.flush();
+    expect(seen).toEqual([["exit", 700, "reused", null]]);
   });
 
   test("a thread exit that went by unshown does not leave its record waiting; a leader's whose threads live on stays", () => {
