@@ -80,9 +80,13 @@ export class UsageSource {
     return this.socket.take(this.visit, max);
   }
 
-  /** Takes what the socket holds into the receive ring, undecoded: `next` decodes one at a time. */
-  fill(): void {
+  /**
+   * Takes what the socket holds into the receive ring, undecoded: `next` decodes one at a
+   * time. Returns true when the ring is full (the socket may hold more).
+   */
+  fill(): boolean {
     this.receive();
+    return this.more;
   }
 
   /**

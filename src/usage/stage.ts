@@ -26,6 +26,8 @@ const CAPACITY = 1024;
 const SLACK = 256;
 /** Records an exit that finds none pulls in at most: its own is most likely just behind. */
 const PULL = 32;
+/** Records an exit looks through for its own before the joiner takes over (see deliver). */
+const AHEAD = 4;
 
 export interface UsageStageOptions {
   /** Which lines the user asked for: with --summary every process exit comes here, shown or not. */
@@ -66,10 +68,14 @@ export class UsageStage {
       if (!r.thread && j.directReady(r.pid, r.tgid)) {
         // Records come in the order their tasks exit, mostly that of the exit events: the
         // next one on the socket is most likely this one's, and goes out with it unstored.
-        const rec = this.o.source!.next();
-        if (rec !== null) {
+        // Tasks ending on other CPUs at the same moment may have theirs a place or two ahead.
+        for (let k = 0; k < AHEAD; k++) {
+          const rec = this.o.source!.next();
+          if (rec === null) break;
           if (j.takeDirect(rec, r.pid, r.tgid, r)) return;
+          const own = rec.pid === r.pid;
           j.record(rec, nowNs());
+          if (own) break;
         }
       }
       // A process's end gets its group's figures; a thread's exit, or a leader's that an exec replaced, its own.
@@ -119,8 +125,9 @@ export class UsageStage {
 
   /**
    * After the turn's events: records for exits still waiting, then what can go on. Unless
-   * events are still queued (`behind`), the records left (their exits are still to come)
-   * are kept, so that the socket is empty for the sleep.
+   * events are still queued (`behind`), the records that came during the turn are
+   * received, to wait in the ring for their exits (the next turn's): the socket must be
+   * empty for the sleep, and what the ring cannot hold the joiner keeps.
    */
   settle(behind: boolean): void {
     const j = this.joiner;
@@ -130,7 +137,7 @@ export class UsageStage {
       if (j.room < PULL) j.evictOldest(PULL - j.room);
       this.take(j.room);
     }
-    if (!behind) this.takeReceived(Infinity);
+    if (!behind && this.o.source!.fill()) this.take(Infinity);
     j.release(nowNs());
   }
 
