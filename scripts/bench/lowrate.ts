@@ -175,7 +175,8 @@ export async function runLowRate(
     }
     const { n, producers, schedule } = lowRateSchedule(name, o);
     // A storm's paths warm on a storm: its first one after start is not what it costs.
-    if (paired !== undefined) await runLoad(ctx.loadgen, mode, n, producers, join(ctx.tmp, `warmup-${name}-storm.pids`), ctx.loadTimeoutMs);
+    if (paired !== undefined)
+      for (let k = 0; k < o.pairedWarmups; k++) await runLoad(ctx.loadgen, mode, n, producers, join(ctx.tmp, `warmup-${name}-storm.pids`), ctx.loadTimeoutMs);
     t0 = performance.now();
     const forks0 = forksSinceBoot();
     for (const x of running()) x.before = sample(x.s.proc.pid);

@@ -36,6 +36,8 @@ export interface LowRateOptions {
   pairedExecN: number;
   /** producers of both paired storms (the first of --producers) */
   pairedProducers: number;
+  /** unmeasured storms of the same size before a paired storm's measured one */
+  pairedWarmups: number;
 }
 
 export interface Options {
@@ -85,11 +87,13 @@ Scenarios (--scenarios):
                producers, one every --burst-gap seconds (quiet in between), over
                a background trickle of --trickle-rate a second, after the warm-up
   usage-cost   pstat and pstat --usage at once on one fork storm of --n from the
-               first of --producers, after the warm-up and an unmeasured storm:
+               first of --producers, after the warm-up and --paired-warmups
+               unmeasured storms:
                --usage's cost as a ratio per repetition, both monitors under the
                same load and machine (alone, each storm's noise is in the ratio)
   exec-pair    forkstat and pstat at once on one exec storm of --exec-n from the
-               first of --producers, after the warm-up and an unmeasured storm:
+               first of --producers, after the warm-up and --paired-warmups
+               unmeasured storms:
                pstat's CPU over forkstat's per repetition, as usage-cost
   These four report CPU in ns of every thread the monitor had in the window,
   ended ones included (its POSIX CPU clock), per process and per event of the
@@ -117,6 +121,10 @@ Scenarios (--scenarios):
   --burst-n N         processes per burst (default 300)
   --burst-producers P producers per burst (default 2)
   --burst-gap S       seconds from one burst's start to the next (default 4)
+  --paired-warmups K  unmeasured storms before usage-cost's and exec-pair's
+                      measured one (default 1; --usage's path is still being
+                      compiled in the second storm after start, so 2 gives its
+                      steady state)
   --quiet-wait S      before each low-rate run, wait up to S seconds until the
                       rest of the machine starts fewer than 50 processes a
                       second (or twice the trickle): a monitor pays for every
@@ -168,6 +176,7 @@ export function parseOptions(argv: string[]): Options {
       "burst-gap": { type: "string" },
       "quiet-wait": { type: "string" },
       "storm-warmup": { type: "string" },
+      "paired-warmups": { type: "string" },
       reps: { type: "string" },
       n: { type: "string" },
       "exec-n": { type: "string" },
@@ -208,6 +217,7 @@ export function parseOptions(argv: string[]): Options {
     pairedN: n,
     pairedExecN: execN,
     pairedProducers: producers[0] ?? 2,
+    pairedWarmups: nonNegativeInt("paired-warmups", values["paired-warmups"], 1),
   };
   if (lowRate.burstProducers > 64) throw new Error("--burst-producers is at most 64");
   return {

@@ -337,10 +337,14 @@ export function lowRateLegend(o: LowRateOptions): string {
   return [
     `- trickle: ${o.trickleRate} execs of /bin/true a second for ${o.trickleSeconds} s, after ${o.warmupSeconds} s of the same trickle; every monitor at once on the same load.`,
     `- bursts: ${o.bursts} bursts of ${o.burstN} execs from ${o.burstProducers} producers, one every ${o.burstGapSeconds} s, over a trickle of ${o.trickleRate} a second, after the same warm-up.`,
-    `- usage-cost: pstat and pstat --usage at once on one fork storm of ${o.pairedN} from ${o.pairedProducers} producers, after the warm-up and an unmeasured storm of the same size; CPU vs pstat is --usage's cost, one ratio per repetition.`,
-    `- exec-pair: forkstat and pstat at once on one exec storm of ${o.pairedExecN} from ${o.pairedProducers} producers, after the warm-up and an unmeasured storm of the same size; CPU vs forkstat, one ratio per repetition.`,
+    `- usage-cost: pstat and pstat --usage at once on one fork storm of ${o.pairedN} from ${o.pairedProducers} producers, after the warm-up and ${unmeasured(o.pairedWarmups)} of the same size; CPU vs pstat is --usage's cost, one ratio per repetition.`,
+    `- exec-pair: forkstat and pstat at once on one exec storm of ${o.pairedExecN} from ${o.pairedProducers} producers, after the warm-up and ${unmeasured(o.pairedWarmups)} of the same size; CPU vs forkstat, one ratio per repetition.`,
     "- CPU: every thread of the monitor, ended ones included (its POSIX CPU clock, in ns), from the start of the measured load until it has drained; per process and per event (fork + exec + exit) of the load.",
     "- CPU vs forkstat: the monitor's CPU over forkstat's in the same window, one ratio per repetition. ended threads CPU %: the share of threads that ended within the window (the runtime's helper threads come and go). threads: how many it had at the end.",
     "- other forks: processes and threads the rest of the machine started in the window; every monitor saw and paid for them.",
   ].join("\n");
+}
+
+function unmeasured(k: number): string {
+  return k === 0 ? "no unmeasured storm" : k === 1 ? "an unmeasured storm" : `${k} unmeasured storms`;
 }

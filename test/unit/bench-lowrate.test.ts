@@ -29,6 +29,7 @@ describe("options", () => {
       pairedN: 20000,
       pairedExecN: 5000,
       pairedProducers: 2,
+      pairedWarmups: 1,
     });
   });
 
@@ -49,6 +50,8 @@ describe("options", () => {
     expect(o.lowRate.trickleRate).toBe(7);
     expect(o.lowRate.burstGapSeconds).toBe(1.5);
     expect(o.scenarios).toEqual(["trickle"]);
+    expect(parseOptions(["--paired-warmups", "2"]).lowRate.pairedWarmups).toBe(2);
+    expect(parseOptions(["--paired-warmups", "0"]).lowRate.pairedWarmups).toBe(0);
   });
 
   test("unknown scenarios and bad numbers are refused", () => {
@@ -68,6 +71,7 @@ describe("options", () => {
       "--burst-n",
       "--burst-producers",
       "--burst-gap",
+      "--paired-warmups",
       "--quiet-wait",
     ])
       expect(USAGE).toContain(`  ${f} `);
