@@ -138,11 +138,13 @@ export function writeUsageCell(w: Writer, u: Usage | null | undefined): void {
   // The same peak RSS and CPU in the same hundredth of a second: the same cell, told without its parts.
   if (cpu !== null && rss !== null && rss === last.rssValue && cpu > last.cpuAbove && cpu < last.cpuBelow) return w.bytes(last.bytes, last.length);
   // The figures as printed: processes alike differ by microseconds and a few pages.
-  const cpuKey = cpu === null ? -1 : partsKey(secondsParts(cpu));
+  const cpuParts = cpu === null ? null : secondsParts(cpu);
+  const cpuKey = cpuParts === null ? -1 : partsKey(cpuParts);
+  // The hundredth printed (NaN when it shows no hundredths: the bounds then hold nothing).
+  const hundredths = cpuParts !== null && cpuParts.fracDigits === 2 && cpuParts.sep === DOT ? cpuParts.int * 100 + cpuParts.frac : NaN;
   const rssKey = rss === null ? -1 : partsKey(bytesParts(rss));
   last.rssValue = rss === null ? NaN : rss;
   // Clear of the rounding boundaries by far more than the float error of cpu * 100.
-  const hundredths = cpu !== null && cpu < 9.995 ? Math.round(cpu * 100) : NaN;
   last.cpuAbove = (hundredths - 0.5) / 100 + 1e-9;
   last.cpuBelow = (hundredths + 0.5) / 100 - 1e-9;
   if (cpuKey === last.cpu && rssKey === last.rss) return w.bytes(last.bytes, last.length);
