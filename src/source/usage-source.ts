@@ -29,7 +29,7 @@ export class UsageSource {
     /** Decode every figure, not only CPU and peak RSS (see decodeUsageRecord). */
     private readonly all: boolean,
   ) {
-    limitJit(this.visit, this.visitOne); // the per-record callback, like the methods (see src/jit.ts)
+    limitJit(this.visit, this.markDecoded); // the per-record callback, like the methods (see src/jit.ts)
   }
 
   /** Subscribes, or says in one sentence why the figures will be missing (no privilege, no CONFIG_TASKSTATS, a container). */
@@ -98,10 +98,14 @@ export class UsageSource {
     const socket = this.socket;
     if (socket.tail === socket.head) this.receive();
     this.decoded = false;
-    return socket.takeAlone(this.visitOne) && this.decoded ? this.rec : null;
+    this.sink = this.markDecoded;
+    return socket.takeAlone(this.visit) && this.decoded ? this.rec : null;
   }
 
   private decoded = false;
+  private readonly markDecoded = (): void => {
+    this.decoded = true;
+  };
   /** The last receive filled the ring: the socket may hold more. */
   private more = false;
 
@@ -121,11 +125,6 @@ export class UsageSource {
 
   private readonly visit = (view: DataView, offset: number, length: number): void => {
     if (decodeUsageRecord(view, offset, length, this.rec, this.comm, this.all)) this.sink(this.rec);
-    else this.undecodable++;
-  };
-
-  private readonly visitOne = (view: DataView, offset: number, length: number): void => {
-    if (decodeUsageRecord(view, offset, length, this.rec, this.comm, this.all)) this.decoded = true;
     else this.undecodable++;
   };
 }
