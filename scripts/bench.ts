@@ -5,7 +5,7 @@ import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ensureInstalled } from "./bench/install";
 import { type Mode, compileLoadgen } from "./bench/loadgen";
-import { type LowRateResult, runLowRate } from "./bench/lowrate";
+import { type LowRateResult, lowRateGroups, runLowRate } from "./bench/lowrate";
 import {
   type Monitor,
   compileFloor,
@@ -144,7 +144,9 @@ async function comparison(opts: Options, ctx: Context, monitors: Monitor[]) {
         idle.push(r);
       }
     }
-    for (const name of lowRateNames) lowRate.push(...(await runLowRate(ctx, rotate(together, rep - 1), name, opts.lowRate, rep, log)));
+    for (const name of lowRateNames)
+      for (const group of lowRateGroups(name, together, monitors))
+        lowRate.push(...(await runLowRate(ctx, rotate(group, rep - 1), name, opts.lowRate, rep, log)));
   }
   return { runs, idle, lowRate };
 }

@@ -27,13 +27,32 @@ function modeOf(name: LowRateName): Mode {
 }
 
 /**
+ * exec-pair's partners for forkstat, each in a pair of its own: pstat, and the floors of
+ * its design when --monitors lists them, so the target and the floor are read the same way.
+ */
+const EXEC_PAIR_PARTNERS: readonly MonitorName[] = ["pstat", "floor-bun-source", "floor-bun"];
+
+/**
  * The paired storms compare two monitors; the others sit them out (more at once would
  * compete for the two CPUs with the load and each other, and batch differently).
  */
 const PAIRED: Partial<Record<LowRateName, readonly MonitorName[]>> = {
   "usage-cost": ["pstat", "pstat-usage"],
-  "exec-pair": ["forkstat", "pstat"],
+  "exec-pair": ["forkstat", ...EXEC_PAIR_PARTNERS],
 };
+
+/**
+ * The groups of monitors that run at once in one repetition of a scenario: every
+ * monitor that runs together for most; the pair for usage-cost; forkstat beside each
+ * partner in turn for exec-pair. `together` runs at once with the others; `all` adds the
+ * monitors that run alone or in a pair only (the floors).
+ */
+export function lowRateGroups(name: LowRateName, together: readonly Monitor[], all: readonly Monitor[]): Monitor[][] {
+  if (name !== "exec-pair") return [[...together]];
+  const forkstat = all.find((m) => m.name === "forkstat");
+  if (forkstat === undefined) return [];
+  return EXEC_PAIR_PARTNERS.flatMap((p) => all.filter((m) => m.name === p).map((m) => [forkstat, m]));
+}
 
 export interface LowRateResult {
   scenario: LowRateName;

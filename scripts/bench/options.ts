@@ -94,7 +94,9 @@ Scenarios (--scenarios):
   exec-pair    forkstat and pstat at once on one exec storm of --exec-n from the
                first of --producers, after the warm-up and --paired-warmups
                unmeasured storms:
-               pstat's CPU over forkstat's per repetition, as usage-cost
+               pstat's CPU over forkstat's per repetition, as usage-cost; then
+               forkstat beside floor-bun-source and beside floor-bun the same
+               way, one pair at a time, when --monitors lists them
   These four report CPU in ns of every thread the monitor had in the window,
   ended ones included (its POSIX CPU clock), per process and per event of the
   measured load, and each monitor's CPU over forkstat's (over pstat's, for

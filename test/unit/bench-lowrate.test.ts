@@ -5,7 +5,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { compileLoadgen, runLoad } from "../../scripts/bench/loadgen";
-import { type LowRateResult, lowRateSchedule } from "../../scripts/bench/lowrate";
+import { type LowRateResult, lowRateGroups, lowRateSchedule } from "../../scripts/bench/lowrate";
+import type { Monitor, MonitorName } from "../../scripts/bench/monitors";
 import { ALL_SCENARIOS, USAGE, parseOptions } from "../../scripts/bench/options";
 import { summariseLowRate } from "../../scripts/bench/report";
 import type { Correctness } from "../../scripts/bench/score";
@@ -40,6 +41,30 @@ describe("options", () => {
   test("exec-pair storms the size of the exec storm, from the first count of producers", () => {
     expect(lowRateSchedule("exec-pair", parseOptions(["--n", "8000", "--producers", "1,2"]).lowRate)).toEqual({ n: 2000, producers: 1, schedule: {} });
     expect(lowRateSchedule("exec-pair", parseOptions(["--exec-n", "700"]).lowRate)).toEqual({ n: 700, producers: 2, schedule: {} });
+  });
+
+  test("exec-pair pairs forkstat with pstat, then with each floor asked for, never three at once", () => {
+    const m = (name: MonitorName) => ({ name }) as Monitor;
+    const all = ["forkstat", "floor-bun", "floor-bun-source", "pstat", "pstat-usage"].map((n) => m(n as MonitorName));
+    const together = all.filter((x) => !x.name.startsWith("floor"));
+    const names = (groups: Monitor[][]) => groups.map((g) => g.map((x) => x.name));
+    expect(names(lowRateGroups("exec-pair", together, all))).toEqual([
+      ["forkstat", "pstat"],
+      ["forkstat", "floor-bun-source"],
+      ["forkstat", "floor-bun"],
+    ]);
+    expect(
+      names(
+        lowRateGroups(
+          "exec-pair",
+          together,
+          all.filter((x) => !x.name.startsWith("floor")),
+        ),
+      ),
+    ).toEqual([["forkstat", "pstat"]]);
+    expect(lowRateGroups("exec-pair", [], [m("pstat")])).toEqual([]);
+    // the other scenarios run every monitor that runs together, at once
+    expect(names(lowRateGroups("trickle", together, all))).toEqual([["forkstat", "pstat", "pstat-usage"]]);
   });
 
   test("--quick shortens them; each knob overrides", () => {
