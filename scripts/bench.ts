@@ -23,6 +23,7 @@ import {
 import { LOW_RATE_NAMES, type Options, USAGE, parseOptions } from "./bench/options";
 import { installCleanup } from "./bench/proc";
 import {
+  idleWindowsText,
   legendText,
   lowRateLegend,
   lowRateMarkdownTable,
@@ -140,7 +141,10 @@ async function comparison(opts: Options, ctx: Context, monitors: Monitor[]) {
     }
     if (opts.scenarios.includes("idle")) {
       for (const r of await measureIdle(ctx, together, opts.idleSeconds, opts.idleAfter, rep)) {
-        log(`rep ${rep} idle ${r.monitor}: ${r.error ?? `${r.cpuPct?.toFixed(3)} % CPU over ${r.seconds} s`}`);
+        log(
+          `rep ${rep} idle ${r.monitor}: ${r.error ?? `${r.cpuPct?.toFixed(3)} % CPU over ${r.seconds} s`}` +
+            (r.otherForks !== undefined ? `, ${r.otherForks} other processes and threads in the window` : ""),
+        );
         idle.push(r);
       }
     }
@@ -183,9 +187,11 @@ async function main(): Promise<void> {
   const rows = summarise(runs, idle);
   const lowRows = summariseLowRate(lowRate);
   const notes = notesText([...rows, ...lowRows]);
+  const idleWindows = idleWindowsText(idle);
   const legend = legendText(monitors);
   const lowLegend = lowRateLegend(opts.lowRate);
   if (rows.length > 0) console.log(`\n${textTable(rows)}\n`);
+  if (idleWindows) console.log(`${idleWindows}\n`);
   if (lowRows.length > 0) console.log(`\nlow rates (every monitor at once on one load):\n${lowRateTextTable(lowRows)}\n\n${lowLegend}\n`);
   console.log(`monitors:\n${legend}\n`);
   if (skipped.length > 0) console.log(`skipped: ${skipped.join("; ")}`);
@@ -198,6 +204,7 @@ async function main(): Promise<void> {
   const md = [
     `Run ${m.date} on Linux ${m.kernel}, ${m.cpus} CPUs; ${opts.reps} repetitions; cells are median (min–max).`,
     ...(rows.length > 0 ? ["", markdownTable(rows)] : []),
+    ...(idleWindows ? ["", idleWindows] : []),
     ...(lowRows.length > 0 ? ["", "Low rates, every monitor at once on one load:", "", lowRateMarkdownTable(lowRows), "", lowLegend] : []),
     "",
     "Monitors:",

@@ -321,6 +321,18 @@ export const lowRateMarkdownTable = (rows: readonly LowRateRow[]): string => ren
  * What each row of the table ran, one line per monitor. The table keeps short names;
  * this is where a reference that is not a product (the floors) says so.
  */
+/**
+ * What the rest of the machine started in each idle window: a monitor pays for every
+ * process, most when it comes alone, so the idle column reads against this.
+ */
+export function idleWindowsText(idle: readonly IdleResult[]): string {
+  const byRep = new Map<number, number>();
+  for (const r of idle) if (r.otherForks !== undefined) byRep.set(r.rep, r.otherForks);
+  if (byRep.size === 0) return "";
+  const list = [...byRep].sort((a, b) => a[0] - b[0]).map(([rep, n]) => `rep ${rep}: ${n}`);
+  return `idle windows: processes and threads the rest of the machine started in each (${list.join(", ")})`;
+}
+
 export function legendText(monitors: readonly Monitor[]): string {
   return monitors.map((m) => `- ${m.label ?? m.name}: \`${m.argv.join(" ")}\` (${m.version})`).join("\n");
 }

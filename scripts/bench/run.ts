@@ -7,7 +7,7 @@ import { type Monitor, type MonitorName, loadEventsPerProcess } from "./monitors
 import { forEachLine } from "./parsers";
 import { type Stopped, sleep, stop, track } from "./proc";
 import { type Correctness, Scorer } from "./score";
-import { alive, cpuTicks, memory, processCpuNs, procConnectorSocket } from "./sys";
+import { alive, cpuTicks, forksSinceBoot, memory, processCpuNs, procConnectorSocket } from "./sys";
 
 export type Sink = "file" | "null";
 
@@ -247,6 +247,11 @@ export interface IdleResult {
   cpuNs?: number;
   /** cpuNs as a percentage of one CPU over the window (the summary rounds it to what it can tell) */
   cpuPct?: number;
+  /**
+   * processes and threads the rest of the machine started in the window (/proc/stat's
+   * fork count): every monitor wakes for each, so a window with a few reads higher
+   */
+  otherForks?: number;
   error?: string;
 }
 
@@ -269,9 +274,12 @@ export async function measureIdle(ctx: Context, monitors: readonly Monitor[], se
   }
   try {
     await sleep(afterS * 1000);
+    const forks0 = forksSinceBoot();
     const c0 = slots.map(({ s }) => (s ? processCpuNs(s.proc.pid) : undefined));
     await sleep(seconds * 1000);
+    const forks1 = forksSinceBoot();
     slots.forEach(({ r, s }, i) => {
+      if (forks0 !== undefined && forks1 !== undefined) r.otherForks = forks1 - forks0;
       const before = c0[i];
       const after = s && alive(s.proc.pid) ? processCpuNs(s.proc.pid) : undefined;
       if (before !== undefined && after !== undefined) {

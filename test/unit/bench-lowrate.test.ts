@@ -8,7 +8,8 @@ import { compileLoadgen, runLoad } from "../../scripts/bench/loadgen";
 import { type LowRateResult, lowRateGroups, lowRateSchedule } from "../../scripts/bench/lowrate";
 import type { Monitor, MonitorName } from "../../scripts/bench/monitors";
 import { ALL_SCENARIOS, USAGE, parseOptions } from "../../scripts/bench/options";
-import { summariseLowRate } from "../../scripts/bench/report";
+import { idleWindowsText, summariseLowRate } from "../../scripts/bench/report";
+import type { IdleResult } from "../../scripts/bench/run";
 import type { Correctness } from "../../scripts/bench/score";
 import { processCpuNs, threadRuntimeNs } from "../../scripts/bench/sys";
 
@@ -161,6 +162,16 @@ int main(void) { pthread_t t; pthread_create(&t, 0, burn, 0); pthread_join(t, 0)
       await proc.exited;
     }
     expect(processCpuNs(proc.pid)).toBeUndefined();
+  });
+});
+
+describe("idle windows", () => {
+  test("one count per repetition, in order, shared by the monitors of that window; none when not counted", () => {
+    const r = (monitor: "forkstat" | "pstat", rep: number, otherForks?: number): IdleResult => ({ monitor, rep, seconds: 10, otherForks });
+    expect(idleWindowsText([r("pstat", 2, 6), r("forkstat", 2, 6), r("pstat", 1, 0), r("forkstat", 1, 0)])).toBe(
+      "idle windows: processes and threads the rest of the machine started in each (rep 1: 0, rep 2: 6)",
+    );
+    expect(idleWindowsText([r("pstat", 1)])).toBe("");
   });
 });
 
