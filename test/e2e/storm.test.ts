@@ -27,7 +27,7 @@ const MAX_UNNAMED = 0.01;
  * judged by MAX_UNNAMED. If none is quiet, pstat must come within NOISY_FACTOR of the
  * reference on the last: measured side by side with CPU hogs at SCHED_FIFO taking 1–3 ms
  * of every 2–8 on each CPU, pstat left 2.1–16.2 % unnamed and the floor 4.8–17.9 %, ratios
- * 0.27–1.00 (the more the hogs take, the closer: they stop both alike).
+ * 0.27–1.09 (the more the hogs take, the closer: they stop both alike).
  */
 const NOISY = 0.035;
 const STORMS = 3;
