@@ -44,14 +44,15 @@ const PAIRED: Partial<Record<LowRateName, readonly MonitorName[]>> = {
 /**
  * The groups of monitors that run at once in one repetition of a scenario: every
  * monitor that runs together for most; the pair for usage-cost; forkstat beside each
- * partner in turn for exec-pair. `together` runs at once with the others; `all` adds the
- * monitors that run alone or in a pair only (the floors).
+ * partner in turn for exec-pair (each partner alone without forkstat). `together` runs
+ * at once with the others; `all` adds the monitors that run alone or in a pair only (the
+ * floors).
  */
 export function lowRateGroups(name: LowRateName, together: readonly Monitor[], all: readonly Monitor[]): Monitor[][] {
   if (name !== "exec-pair") return [[...together]];
   const forkstat = all.find((m) => m.name === "forkstat");
-  if (forkstat === undefined) return [];
-  return EXEC_PAIR_PARTNERS.flatMap((p) => all.filter((m) => m.name === p).map((m) => [forkstat, m]));
+  // Without forkstat each partner still runs on the storm, alone (no ratio to take).
+  return EXEC_PAIR_PARTNERS.flatMap((p) => all.filter((m) => m.name === p).map((m) => (forkstat ? [forkstat, m] : [m])));
 }
 
 export interface LowRateResult {

@@ -318,10 +318,6 @@ export const lowRateTextTable = (rows: readonly LowRateRow[]): string => renderT
 export const lowRateMarkdownTable = (rows: readonly LowRateRow[]): string => renderMarkdown(LOW_RATE_COLUMNS, rows);
 
 /**
- * What each row of the table ran, one line per monitor. The table keeps short names;
- * this is where a reference that is not a product (the floors) says so.
- */
-/**
  * What the rest of the machine started in each idle window: a monitor pays for every
  * process, most when it comes alone, so the idle column reads against this.
  */
@@ -333,6 +329,10 @@ export function idleWindowsText(idle: readonly IdleResult[]): string {
   return `idle windows: processes and threads the rest of the machine started in each (${list.join(", ")})`;
 }
 
+/**
+ * What each row of the table ran, one line per monitor. The table keeps short names;
+ * this is where a reference that is not a product (the floors) says so.
+ */
 export function legendText(monitors: readonly Monitor[]): string {
   return monitors.map((m) => `- ${m.label ?? m.name}: \`${m.argv.join(" ")}\` (${m.version})`).join("\n");
 }

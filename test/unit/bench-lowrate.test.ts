@@ -63,7 +63,7 @@ describe("options", () => {
         ),
       ),
     ).toEqual([["forkstat", "pstat"]]);
-    expect(lowRateGroups("exec-pair", [], [m("pstat")])).toEqual([]);
+    expect(names(lowRateGroups("exec-pair", [m("pstat")], [m("pstat"), m("floor-bun")]))).toEqual([["pstat"], ["floor-bun"]]);
     // the other scenarios run every monitor that runs together, at once
     expect(names(lowRateGroups("trickle", together, all))).toEqual([["forkstat", "pstat", "pstat-usage"]]);
   });
