@@ -11,6 +11,10 @@ for tool in strace:strace setpriv:util-linux unshare:util-linux taskset:util-lin
 done
 # The tests run python3 as other users too: root's own interpreter (pyenv) is not theirs.
 [ -x /usr/bin/python3 ] || need+=(python3)
+# cc alone is not enough: gcc only recommends the C library's headers, and the load
+# generator and the storm test's reference reader need them and the kernel's.
+[ -e /usr/include/stdio.h ] || need+=(libc6-dev)
+[ -e /usr/include/linux/cn_proc.h ] || need+=(linux-libc-dev)
 [ ${#need[@]} -eq 0 ] && exit 0
 pkgs=$(printf '%s\n' "${need[@]}" | sort -u | tr '\n' ' ')
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
