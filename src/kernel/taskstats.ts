@@ -203,19 +203,19 @@ export class TaskstatsSocket extends DatagramRing {
     let count = 0;
     const m = this.cursor;
     const end = Math.min(this.head, this.tail + max);
-    for (; this.tail < end; this.tail++) {
-      if ((this.flags(this.tail) & MSG_TRUNC) !== 0) {
-        this.truncated++;
-        continue;
-      }
-      const off = this.offset(this.tail);
-      const len = this.length(this.tail);
+    while (this.tail < end) {
       // The kernel sends each record alone in its datagram: read its header in place.
-      if (this.isRecordAlone(off, len)) {
-        visit(this.view, off, len);
+      if (this.takeAlone(visit)) {
         count++;
         continue;
       }
+      const n = this.tail++;
+      if ((this.flags(n) & MSG_TRUNC) !== 0) {
+        this.truncated++;
+        continue;
+      }
+      const off = this.offset(n);
+      const len = this.length(n);
       m.reset(this.view, off, off + len);
       while (m.next()) {
         if (m.type === this.familyId && m.cmd === TASKSTATS_CMD_NEW) {
